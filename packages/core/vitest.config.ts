@@ -1,7 +1,3 @@
-import { defineProject } from 'vitest/config'
+import { packageProject } from '../../vitest.shared.js'
 
-export default defineProject({
-  resolve: { conditions: ['dev-source'] },
-  ssr: { resolve: { conditions: ['dev-source'] } },
-  test: { name: 'core', include: ['src/**/*.test.ts', 'demo/**/*.test.ts'] },
-})
+export default packageProject('core')

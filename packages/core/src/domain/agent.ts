@@ -30,7 +30,9 @@ export type ScheduleSlot = z.infer<typeof ScheduleSlotSchema>
 
 /** A weekly schedule in a time zone: outside its slots the agent is off shift and not offered leads. */
 export const AgentScheduleSchema = z.object({
+  /** IANA time zone the slots are written in. */
   timezone: TimeZoneSchema,
+  /** The working intervals of the week. */
   slots: z.array(ScheduleSlotSchema).min(1),
 })
 /** A weekly schedule, see {@link AgentScheduleSchema}. */
@@ -47,13 +49,20 @@ export type Skills = z.infer<typeof SkillsSchema>
 export const AgentInputSchema = z.object({
   /** Stable id, unique within the tenant. */
   id: z.string().trim().min(1).max(128),
+  /** Display name. */
   name: z.string().trim().min(1).max(200),
+  /** The agent's e-mail address. */
   email: z.email().optional(),
   /** The agent's own phone (E.164), used by providers that call the agent's phone first. */
-  phone: z.string().regex(/^\+[1-9]\d{6,14}$/, 'Expected an E.164 number such as +14155550100').optional(),
+  phone: z
+    .string()
+    .regex(/^\+[1-9]\d{6,14}$/, 'Expected an E.164 number such as +14155550100')
+    .optional(),
+  /** Presence; new agents start `offline`. */
   status: AgentStatusSchema.default('offline'),
   /** Maximum concurrent assignments. */
   capacity: z.number().int().min(1).max(1000).default(1),
+  /** Skill name → level, for skills-based routing. */
   skills: SkillsSchema.default({}),
   /** Relative share for weighted strategies. */
   weight: z.number().positive().max(1_000_000).default(1),
@@ -61,6 +70,7 @@ export const AgentInputSchema = z.object({
   tier: z.number().int().min(1).max(100).default(1),
   /** Pools (teams) the agent belongs to. */
   pools: z.array(z.string().min(1)).default([]),
+  /** Weekly shifts; without one the agent is always on shift. */
   schedule: AgentScheduleSchema.optional(),
   /** Pause after a call before the agent is offered again (ms); the app default applies when absent. */
   wrapUpMs: z.number().int().min(0).optional(),

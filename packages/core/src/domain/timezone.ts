@@ -1,6 +1,8 @@
 import { z } from 'zod'
 
 const valid = new Map<string, boolean>()
+/** Bounds the cache: time zone names come from untrusted input. */
+const MAX_CACHED = 1000
 
 /** True when `tz` is an IANA time zone this runtime knows (e.g. `Europe/Rome`). */
 export function isValidTimeZone(tz: string): boolean {
@@ -12,6 +14,7 @@ export function isValidTimeZone(tz: string): boolean {
     } catch {
       known = false
     }
+    if (valid.size >= MAX_CACHED) valid.clear()
     valid.set(tz, known)
   }
   return known

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { ERROR_CODES, ERROR_STATUS, isLeadCallError, isLeadCallErrorCode, LeadCallError } from './lead-call-error.js'
+import {
+  ERROR_CODES,
+  ERROR_STATUS,
+  isLeadCallError,
+  isLeadCallErrorCode,
+  LeadCallError,
+} from './lead-call-error.js'
 
 describe('LeadCallError', () => {
   it('maps every code to the documented HTTP status', () => {
@@ -24,7 +30,11 @@ describe('LeadCallError', () => {
 
   it('keeps code, message, details and cause', () => {
     const cause = new Error('socket hang up')
-    const error = new LeadCallError('CALL_FAILED', { message: 'dial failed', details: { provider: 'x' }, cause })
+    const error = new LeadCallError('CALL_FAILED', {
+      message: 'dial failed',
+      details: { provider: 'x' },
+      cause,
+    })
     expect(error).toBeInstanceOf(Error)
     expect(error.name).toBe('LeadCallError')
     expect(error.code).toBe('CALL_FAILED')

@@ -5,19 +5,33 @@
  * against those keep working.
  */
 export const ERROR_STATUS = {
+  /** No agent can take the lead now. */
   NO_AGENTS_AVAILABLE: 503,
+  /** The lead has no phone number. */
   MISSING_PHONE: 400,
+  /** The phone number cannot be dialed. */
   INVALID_PHONE: 400,
+  /** The CRM or provider refused to create the contact. */
   CONTACT_CREATION_FAILED: 422,
+  /** The chosen agent is not available (e.g. not online at the provider). */
   AGENT_NOT_AVAILABLE: 503,
+  /** The chosen agent is already on a call. */
   AGENT_BUSY: 503,
+  /** The provider could not start the call. */
   CALL_FAILED: 500,
+  /** The lead was already received. */
   DUPLICATE_LEAD: 409,
+  /** The number is on a do-not-call list. */
   DNC_BLOCKED: 403,
+  /** The lead's local time is outside the calling window. */
   OUTSIDE_CALLING_HOURS: 409,
+  /** A provider did not answer in time. */
   PROVIDER_TIMEOUT: 504,
+  /** Too many requests; retry later. */
   RATE_LIMITED: 429,
+  /** A webhook signature is missing or wrong. */
   INVALID_SIGNATURE: 401,
+  /** The input is not valid. */
   VALIDATION_FAILED: 400,
 } as const satisfies Record<string, number>
 
@@ -43,10 +57,15 @@ export interface LeadCallErrorOptions {
 
 /** The JSON body leadcall answers with for an error, see {@link LeadCallError.toJSON}. */
 export interface LeadCallErrorJSON {
+  /** The error. */
   error: {
+    /** The stable error code. */
     code: LeadCallErrorCode
+    /** Human-readable message. */
     message: string
+    /** The HTTP status. */
     status: number
+    /** Structured details, when any. */
     details?: unknown
   }
 }
@@ -105,15 +124,18 @@ export class LeadCallError extends Error {
   readonly details?: unknown
   /** Whether retrying later may succeed. */
   readonly retryable: boolean
-  private readonly [MARKER] = true
-
   constructor(code: LeadCallErrorCode, options: LeadCallErrorOptions = {}) {
-    super(options.message ?? DEFAULT_MESSAGES[code], options.cause === undefined ? undefined : { cause: options.cause })
+    super(
+      options.message ?? DEFAULT_MESSAGES[code],
+      options.cause === undefined ? undefined : { cause: options.cause },
+    )
     this.name = 'LeadCallError'
     this.code = code
     this.status = options.status ?? ERROR_STATUS[code]
     if (options.details !== undefined) this.details = options.details
     this.retryable = options.retryable ?? RETRYABLE.has(code)
+    // Non-enumerable brand read by `isInstance`, shared by every copy of the package.
+    Object.defineProperty(this, MARKER, { value: true })
   }
 
   /** True when `value` is a `LeadCallError`, from this or any other copy of the package. */

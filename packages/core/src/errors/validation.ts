@@ -23,7 +23,9 @@ export function toValidationIssues(error: z.ZodError): ValidationIssue[] {
  */
 export function validationError(what: string, error: z.ZodError): LeadCallError {
   const issues = toValidationIssues(error)
-  const text = issues.map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message)).join('; ')
+  const text = issues
+    .map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message))
+    .join('; ')
   return new LeadCallError('VALIDATION_FAILED', {
     message: `Invalid ${what}: ${text}`,
     details: { issues },

@@ -41,14 +41,19 @@ export interface StorageEntry<T = unknown> {
  * `version: null`, must not exist (or be expired).
  */
 export interface AtomicCheck {
+  /** The key to check. */
   key: string
+  /** The version the key must have, or `null` for "must not exist". */
   version: string | null
 }
 
 /** Writes a JSON value, replacing any previous one. */
 export interface SetMutation {
+  /** Discriminates the mutation. */
   type: 'set'
+  /** The key to write. */
   key: string
+  /** The new JSON value. */
   value: unknown
   /** Time to live in ms; without it the entry never expires. */
   ttlMs?: number
@@ -56,7 +61,9 @@ export interface SetMutation {
 
 /** Deletes a key (no error when it does not exist). */
 export interface DeleteMutation {
+  /** Discriminates the mutation. */
   type: 'delete'
+  /** The key to delete. */
   key: string
 }
 
@@ -65,8 +72,11 @@ export interface DeleteMutation {
  * makes the whole operation fail with a `VALIDATION_FAILED` error.
  */
 export interface IncrementMutation {
+  /** Discriminates the mutation. */
   type: 'increment'
+  /** The key of the counter. */
   key: string
+  /** The amount to add (negative to subtract). */
   by: number
   /** Time to live in ms applied when the increment creates the key. */
   ttlMs?: number
@@ -80,13 +90,16 @@ export type AtomicMutation = SetMutation | DeleteMutation | IncrementMutation
  * respect to every other operation on the same namespace; otherwise nothing is written.
  */
 export interface AtomicOperation {
+  /** Conditions that must all hold for the mutations to be applied. */
   checks?: AtomicCheck[]
+  /** The writes, applied in order. */
   mutations: AtomicMutation[]
 }
 
 /** The outcome of {@link StorageV1.atomic}. */
 export type AtomicResult =
   | {
+      /** Every check held and every mutation was applied. */
       ok: true
       /** The new version of every key written (deleted keys are absent). */
       versions: Record<string, string>
@@ -94,6 +107,7 @@ export type AtomicResult =
       counters: Record<string, number>
     }
   | {
+      /** A check failed; nothing was written. */
       ok: false
       /** The keys whose check failed. */
       conflicts: string[]
@@ -111,6 +125,7 @@ export interface ListOptions extends StorageCallOptions {
 
 /** A page of {@link StorageV1.list}, ordered by key. */
 export interface ListPage<T = unknown> {
+  /** The documents of the page, ordered by key. */
   entries: StorageEntry<T>[]
   /** Pass as `cursor` to read the next page; absent on the last page. */
   cursor?: string
@@ -118,7 +133,11 @@ export interface ListPage<T = unknown> {
 
 /** An item to put in a queue. */
 export interface EnqueueInput<T = unknown> {
-  /** Unique id within the queue. Enqueueing an id that is already there replaces its payload and order. */
+  /**
+   * Unique id within the queue. Enqueueing an id that is already there replaces its payload and
+   * order as if it were enqueued anew (new score default and enqueue order), keeping its
+   * `enqueuedAt` and `attempts`; a claimed item goes back to waiting and its lease is lost.
+   */
   id: string
   /** Smaller is served first (leadcall uses 0 urgent, 1 high, 2 normal, 3 low). */
   priority: number
@@ -129,27 +148,42 @@ export interface EnqueueInput<T = unknown> {
   score?: number
   /** Not claimable before this time (ms since epoch). Defaults to now. */
   availableAt?: number
+  /** The JSON payload. */
   payload: T
 }
 
 /** A queued item as stored. */
 export interface QueueItem<T = unknown> {
+  /** Unique id within the queue. */
   id: string
+  /** Smaller is served first. */
   priority: number
+  /** Order within the priority, smaller first. */
   score: number
+  /** Not claimable before this time (ms since epoch). */
   availableAt: number
   /** When the item was first enqueued (ms since epoch). */
   enqueuedAt: number
   /** How many times the item was claimed. */
   attempts: number
+  /** The JSON payload. */
   payload: T
   /** Present while the item is leased by a claim. */
-  lease?: { token: string; expiresAt: number }
+  lease?: QueueLease
+}
+
+/** The lease of a claimed item. */
+export interface QueueLease {
+  /** Secret of the claim; `ack`, `release` and `extendLease` need it. */
+  token: string
+  /** When the lease ends and the item becomes claimable again (ms since epoch). */
+  expiresAt: number
 }
 
 /** A claimed item: the caller holds it until it acks, releases, or the lease expires. */
 export interface ClaimedItem<T = unknown> extends QueueItem<T> {
-  lease: { token: string; expiresAt: number }
+  /** The lease this claim holds. */
+  lease: QueueLease
 }
 
 /** Options of {@link StorageV1.claim}. */
@@ -172,9 +206,13 @@ export interface ReleaseOptions extends StorageCallOptions {
 
 /** Changes to a waiting item, see {@link StorageV1.updateQueued}. */
 export interface QueueItemPatch<T = unknown> {
+  /** A new priority. */
   priority?: number
+  /** A new order within the priority. */
   score?: number
+  /** A new time before which the item is not claimable. */
   availableAt?: number
+  /** A new payload. */
   payload?: T
 }
 
@@ -190,6 +228,7 @@ export interface ListQueueOptions extends StorageCallOptions {
 export interface AppendInput<T = unknown> {
   /** Time of the record (ms since epoch); defaults to now. */
   time?: number
+  /** The JSON data of the record. */
   data: T
 }
 
@@ -197,7 +236,9 @@ export interface AppendInput<T = unknown> {
 export interface StoredRecord<T = unknown> {
   /** Unique id within the stream, assigned by the driver, ordered like the records. */
   id: string
+  /** Time of the record (ms since epoch). */
   time: number
+  /** The JSON data of the record. */
   data: T
 }
 
@@ -249,18 +290,26 @@ export interface StorageV1 {
   atomic(ns: string, operation: AtomicOperation, options?: StorageCallOptions): Promise<AtomicResult>
 
   /** Adds (or replaces) an item in a queue. */
-  enqueue<T = unknown>(ns: string, queue: string, item: EnqueueInput<T>, options?: StorageCallOptions): Promise<QueueItem<T>>
+  enqueue<T = unknown>(
+    ns: string,
+    queue: string,
+    item: EnqueueInput<T>,
+    options?: StorageCallOptions,
+  ): Promise<QueueItem<T>>
   /**
    * Claims up to `limit` available items in queue order (priority, then score, then enqueue order),
    * each leased exclusively: two concurrent claims never return the same item. An item whose lease
    * expired is claimable again.
    */
   claim<T = unknown>(ns: string, queue: string, options: ClaimOptions): Promise<ClaimedItem<T>[]>
-  /** Removes a claimed item for good. Returns false when the lease token no longer holds it. */
+  /**
+   * Removes a claimed item for good. Returns false when the lease token no longer holds it: the
+   * lease expired, or the item was claimed again, re-enqueued or removed.
+   */
   ack(ns: string, queue: string, id: string, token: string, options?: StorageCallOptions): Promise<boolean>
   /** Puts a claimed item back, optionally delayed or re-prioritised. False when the lease was lost. */
   release(ns: string, queue: string, id: string, token: string, options?: ReleaseOptions): Promise<boolean>
-  /** Extends a lease. False when the lease was lost. */
+  /** Makes a held lease end `leaseMs` from now. False when the lease was lost (as for `ack`). */
   extendLease(
     ns: string,
     queue: string,
@@ -270,7 +319,12 @@ export interface StorageV1 {
     options?: StorageCallOptions,
   ): Promise<boolean>
   /** Reads one item, claimed or not. */
-  getQueued<T = unknown>(ns: string, queue: string, id: string, options?: StorageCallOptions): Promise<QueueItem<T> | null>
+  getQueued<T = unknown>(
+    ns: string,
+    queue: string,
+    id: string,
+    options?: StorageCallOptions,
+  ): Promise<QueueItem<T> | null>
   /** Changes a waiting (unclaimed) item. Returns the item, or `null` when absent or currently claimed. */
   updateQueued<T = unknown>(
     ns: string,
@@ -287,7 +341,12 @@ export interface StorageV1 {
   queueSize(ns: string, queue: string, options?: StorageCallOptions): Promise<number>
 
   /** Appends a record to a stream. */
-  append<T = unknown>(ns: string, stream: string, record: AppendInput<T>, options?: StorageCallOptions): Promise<StoredRecord<T>>
+  append<T = unknown>(
+    ns: string,
+    stream: string,
+    record: AppendInput<T>,
+    options?: StorageCallOptions,
+  ): Promise<StoredRecord<T>>
   /** Reads the records of a stream in a time range, ordered by time then append order. */
   range<T = unknown>(ns: string, stream: string, options?: RangeOptions): Promise<StoredRecord<T>[]>
   /** Deletes the records older than `before` (ms since epoch); returns how many. */

@@ -1,0 +1,64 @@
+import { isSupportedCountry } from 'libphonenumber-js'
+import { z } from 'zod'
+import type { Logger } from '../logging/logger.js'
+import type { StorageV1 } from '../storage/storage-v1.js'
+
+const isStorage = (value: unknown): value is StorageV1 =>
+  typeof value === 'object' &&
+  value !== null &&
+  (value as { specificationVersion?: unknown }).specificationVersion === 'v1' &&
+  typeof (value as { atomic?: unknown }).atomic === 'function'
+
+const isLogger = (value: unknown): value is Logger =>
+  typeof value === 'object' &&
+  value !== null &&
+  ['debug', 'info', 'warn', 'error'].every((m) => typeof (value as Record<string, unknown>)[m] === 'function')
+
+/** A tenant id: letters, digits, `_`, `.` and `-`, 1 to 64 characters. */
+export const TenantSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'Expected 1-64 letters, digits, "_", "." or "-"')
+
+/** Phone options: the country assumed for numbers written without an international prefix. */
+export const PhoneConfigSchema = z.strictObject({
+  /** ISO 3166-1 alpha-2 country, e.g. `US`, `IT`, `GB`. */
+  defaultCountry: z
+    .string()
+    .toUpperCase()
+    .refine((c) => isSupportedCountry(c), {
+      message: 'Unknown country code (expected ISO 3166-1 alpha-2, e.g. US)',
+    })
+    .default('US'),
+})
+
+/** Privacy options. */
+export const PrivacyConfigSchema = z.strictObject({
+  /** Mask phone numbers and emails in records, logs and errors (default true). */
+  maskPii: z.boolean().default(true),
+})
+
+/**
+ * The configuration of {@link createLeadCall}. Every problem is reported at once in one
+ * `VALIDATION_FAILED` error.
+ */
+export const LeadCallConfigSchema = z.strictObject({
+  /** Where all state lives; defaults to `memoryStorage()` (one process, nothing survives a restart). */
+  storage: z.custom<StorageV1>(isStorage, 'Expected a StorageV1 driver such as memoryStorage()').optional(),
+  /** Tenant whose data this app reads and writes; tenants sharing one store never see each other's data. */
+  tenant: TenantSchema.default('default'),
+  phone: PhoneConfigSchema.default({ defaultCountry: 'US' }),
+  privacy: PrivacyConfigSchema.default({ maskPii: true }),
+  /** A pino-compatible logger; silent by default. */
+  logger: z
+    .custom<Logger>(isLogger, 'Expected a pino-compatible logger (debug, info, warn, error)')
+    .optional(),
+  /** The clock, in ms since epoch; injectable for tests. */
+  now: z
+    .custom<() => number>((v) => typeof v === 'function', 'Expected a function returning ms since epoch')
+    .optional(),
+})
+
+/** What {@link createLeadCall} accepts. */
+export type LeadCallConfig = z.input<typeof LeadCallConfigSchema>
+/** The configuration after validation and defaults. */
+export type ResolvedLeadCallConfig = z.output<typeof LeadCallConfigSchema>

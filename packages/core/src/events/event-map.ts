@@ -1,0 +1,119 @@
+import type { AgentStatus } from '../domain/agent.js'
+import type { LeadCallErrorCode } from '../errors/lead-call-error.js'
+
+/** Where a change of agent status came from. */
+export type StatusSource = 'api' | 'provider' | 'system'
+
+/** Payload of `agent.status`. */
+export interface AgentStatusEvent {
+  agentId: string
+  status: AgentStatus
+  previous: AgentStatus | null
+  source: StatusSource
+  /** Why the status changed, when the system changed it (e.g. `max_no_answer`). */
+  reason?: string
+  at: string
+}
+
+/** Payload of `agent.upserted`. */
+export interface AgentUpsertedEvent {
+  agentId: string
+  created: boolean
+  at: string
+}
+
+/** Payload of `agent.removed`. */
+export interface AgentRemovedEvent {
+  agentId: string
+  at: string
+}
+
+/** Payload of `lead.received`. */
+export interface LeadReceivedEvent {
+  processId: string
+  leadId: string
+  source: string
+  priority: string
+  at: string
+}
+
+/** Payload of `lead.queued`. */
+export interface LeadQueuedEvent {
+  processId: string
+  /** Why the lead waits (e.g. `NO_AGENTS_AVAILABLE`, `OUTSIDE_CALLING_HOURS`). */
+  reason: LeadCallErrorCode
+  position?: number
+  at: string
+}
+
+/** Payload of `agent.assigned`. */
+export interface AgentAssignedEvent {
+  processId: string
+  agentId: string
+  strategy: string
+  attempt: number
+  at: string
+}
+
+/** Payload of `call.started`. */
+export interface CallStartedEvent {
+  processId: string
+  callId: string
+  agentId?: string
+  provider: string
+  at: string
+}
+
+/** Payload of `call.status`. */
+export interface CallStatusEvent {
+  processId: string
+  callId: string
+  status: string
+  previous: string | null
+  at: string
+}
+
+/** Payload of `lead.completed`. */
+export interface LeadCompletedEvent {
+  processId: string
+  agentId?: string
+  callStatus?: string
+  at: string
+}
+
+/** Payload of `lead.failed`. */
+export interface LeadFailedEvent {
+  processId: string
+  code: LeadCallErrorCode
+  message: string
+  at: string
+}
+
+/** Payload of `listener.error`: a listener threw; the error was caught so the pipeline goes on. */
+export interface ListenerErrorEvent {
+  event: string
+  error: unknown
+}
+
+/**
+ * Every event leadcall emits, by name, with its payload. Subscribe with `app.on(name, handler)`.
+ */
+export interface LeadCallEventMap {
+  'lead.received': LeadReceivedEvent
+  'lead.queued': LeadQueuedEvent
+  'agent.assigned': AgentAssignedEvent
+  'call.started': CallStartedEvent
+  'call.status': CallStatusEvent
+  'lead.completed': LeadCompletedEvent
+  'lead.failed': LeadFailedEvent
+  'agent.status': AgentStatusEvent
+  'agent.upserted': AgentUpsertedEvent
+  'agent.removed': AgentRemovedEvent
+  'listener.error': ListenerErrorEvent
+}
+
+/** The name of a leadcall event. */
+export type LeadCallEventName = keyof LeadCallEventMap
+
+/** A handler of event `K`. */
+export type LeadCallListener<K extends LeadCallEventName> = (payload: LeadCallEventMap[K]) => void

@@ -1,0 +1,1 @@
+export { type StorageConformanceOptions, storageConformance } from './storage-conformance.js'
