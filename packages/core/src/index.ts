@@ -20,6 +20,7 @@ export type {
 } from './app/agents-api.js'
 export * from './app/create-lead-call.js'
 export * from './config/config-schema.js'
+export * from './distribution/index.js'
 export * from './domain/index.js'
 export * from './errors/lead-call-error.js'
 export * from './errors/validation.js'

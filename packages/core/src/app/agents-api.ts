@@ -59,17 +59,22 @@ export interface AgentsApi {
   activity(options?: AgentActivityOptions): Promise<AgentActivity[]>
 }
 
+/** Called after every successful write of an agent record (`null` when removed). */
+export type AgentWriteHook = (id: string, entry: StorageEntry<Agent> | null) => void
+
 interface AgentsApiDeps {
   storage: StorageV1
   ns: string
   events: EventBus
   now: () => number
+  /** Keeps the distribution engine's roster in step with agent writes. */
+  onWrite?: AgentWriteHook
 }
 
 const MAX_CAS_RETRIES = 50
 
 /** Creates `app.agents` over a storage namespace. */
-export function createAgentsApi({ storage, ns, events, now }: AgentsApiDeps): AgentsApi {
+export function createAgentsApi({ storage, ns, events, now, onWrite }: AgentsApiDeps): AgentsApi {
   const iso = () => new Date(now()).toISOString()
 
   /** Read-modify-write with compare-and-set, retried on conflict. */
@@ -91,7 +96,11 @@ export function createAgentsApi({ storage, ns, events, now }: AgentsApiDeps): Ag
         },
         options,
       )
-      if (result.ok) return { before: current?.value ?? null, after: next }
+      if (result.ok) {
+        const version = result.versions[keys.agent(id)]
+        if (version !== undefined) onWrite?.(id, { key: keys.agent(id), value: next, version })
+        return { before: current?.value ?? null, after: next }
+      }
     }
     throw new LeadCallError('RATE_LIMITED', { message: `Agent ${id} is being changed concurrently; retry` })
   }
@@ -112,11 +121,12 @@ export function createAgentsApi({ storage, ns, events, now }: AgentsApiDeps): Ag
       at: agent.statusChangedAt,
     }
     if (reason !== undefined) activity.reason = reason
-    const record = { time: Date.parse(agent.statusChangedAt), data: activity }
-    await Promise.all([
-      storage.append(ns, keys.agentActivityStream, record, options),
-      storage.append(ns, keys.agentActivityOf(agent.id), record, options),
-    ])
+    await storage.append(
+      ns,
+      keys.agentActivityStream,
+      { time: Date.parse(agent.statusChangedAt), data: activity },
+      options,
+    )
     events.emit('agent.status', {
       agentId: agent.id,
       status: agent.status,
@@ -184,6 +194,7 @@ export function createAgentsApi({ storage, ns, events, now }: AgentsApiDeps): Ag
       const current = await storage.get<Agent>(ns, keys.agent(id), options)
       if (!current) return false
       await storage.atomic(ns, { mutations: [{ type: 'delete', key: keys.agent(id) }] }, options)
+      onWrite?.(id, null)
       events.emit('agent.removed', { agentId: id, at: iso() })
       return true
     },
@@ -214,10 +225,20 @@ export function createAgentsApi({ storage, ns, events, now }: AgentsApiDeps): Ag
     },
 
     async activity(options = {}) {
-      const { agentId, ...range } = options
-      const stream = agentId === undefined ? keys.agentActivityStream : keys.agentActivityOf(agentId)
-      const records = await storage.range<AgentActivity>(ns, stream, range)
-      return records.map((r) => r.data)
+      // One stream for every agent, read by time range: per-agent reads filter it (activity logs are
+      // read for reports, rarely; one write per status change keeps the hot path short).
+      const { agentId, limit, ...range } = options
+      const records = await storage.range<AgentActivity>(ns, keys.agentActivityStream, {
+        ...range,
+        ...(agentId === undefined && limit !== undefined ? { limit } : {}),
+      })
+      const out: AgentActivity[] = []
+      for (const { data } of records) {
+        if (agentId !== undefined && data.agentId !== agentId) continue
+        out.push(data)
+        if (limit !== undefined && out.length >= limit) break
+      }
+      return out
     },
   }
 }

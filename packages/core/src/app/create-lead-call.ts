@@ -3,6 +3,8 @@ import {
   LeadCallConfigSchema,
   type ResolvedLeadCallConfig,
 } from '../config/config-schema.js'
+import { createDistributionEngine, type DistributionApi } from '../distribution/distribution-engine.js'
+import { roundRobin } from '../distribution/strategies/round-robin.js'
 import type { Lead } from '../domain/lead.js'
 import { normalizeLead } from '../domain/normalize-lead.js'
 import { validationError } from '../errors/validation.js'
@@ -24,6 +26,8 @@ export interface LeadCallApp extends LeadCallEvents {
   readonly logger: Logger
   /** Agents and their presence. */
   readonly agents: AgentsApi
+  /** The distribution engine: choose and reserve agents for leads, accept, reject, explain. */
+  readonly distribution: DistributionApi
   /**
    * Normalizes a lead as the pipeline will: phone to E.164 with the configured default country,
    * name split, email validated. Throws `MISSING_PHONE`, `INVALID_PHONE` or `VALIDATION_FAILED`.
@@ -51,11 +55,24 @@ export function createLeadCall(config: LeadCallConfig = {}): LeadCallApp {
   if (!parsed.success) throw validationError('leadcall configuration', parsed.error)
   const resolved = Object.freeze(parsed.data)
   const storage = resolved.storage ?? memoryStorage()
-  const now = resolved.now ?? Date.now
+  const now = resolved.now ?? (() => Date.now())
   const logger = childLogger(resolved.logger ?? silentLogger, { tenant: resolved.tenant })
   const events = createEventBus((event, error) => logger.error({ event, err: error }, 'event listener threw'))
   const ns = resolved.tenant
-  const agents = createAgentsApi({ storage, ns, events, now })
+  const settings = resolved.distribution
+  const distribution = createDistributionEngine({
+    storage,
+    ns,
+    events,
+    now,
+    settings: {
+      ...settings,
+      strategy: settings.strategy ?? roundRobin(),
+      random: settings.random ?? Math.random,
+    },
+    setAgentStatus: (id, status, reason) => agents.setStatus(id, status, { source: 'system', reason }),
+  })
+  const agents = createAgentsApi({ storage, ns, events, now, onWrite: distribution.onAgentWrite })
 
   return {
     config: resolved,
@@ -63,12 +80,14 @@ export function createLeadCall(config: LeadCallConfig = {}): LeadCallApp {
     tenant: ns,
     logger,
     agents,
+    distribution,
     on: events.on,
     once: events.once,
     off: events.off,
     normalizeLead: (input) =>
       normalizeLead(input, { defaultCountry: resolved.phone.defaultCountry, now: () => new Date(now()) }),
     async close() {
+      distribution.close()
       events.clear()
       await storage.close?.()
     },

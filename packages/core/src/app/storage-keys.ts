@@ -6,5 +6,16 @@ export const keys = {
   agent: (id: string) => `agent:${id}`,
   agentPrefix: 'agent:',
   agentActivityStream: 'agent-activity',
-  agentActivityOf: (id: string) => `agent-activity:${id}`,
+  /** The distribution engine's runtime state of an agent (load, reservations, counters). */
+  agentState: (id: string) => `agent-state:${id}`,
+  agentStatePrefix: 'agent-state:',
+  /** A strategy's persisted global state for a pool (`*` for all agents). */
+  strategyState: (strategy: string, pool: string | undefined) => `dist:${strategy}:${pool ?? '*'}`,
+  strategyStatePrefix: 'dist:',
+  /** A parallel offer: which reservations compete and which one won. */
+  offerGroup: (id: string) => `offer-group:${id}`,
+  /** The last agent of a returning lead, by phone, email or source id. */
+  ownerByPhone: (phone: string) => `owner:p:${phone}`,
+  ownerByEmail: (email: string) => `owner:e:${email}`,
+  ownerBySourceId: (source: string, externalId: string) => `owner:x:${source}:${externalId}`,
 } as const

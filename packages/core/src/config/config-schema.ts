@@ -1,5 +1,6 @@
 import { isSupportedCountry } from 'libphonenumber-js'
 import { z } from 'zod'
+import type { DistributionStrategy, RandomSource } from '../distribution/strategy.js'
 import type { Logger } from '../logging/logger.js'
 import type { StorageV1 } from '../storage/storage-v1.js'
 
@@ -37,6 +38,34 @@ export const PrivacyConfigSchema = z.strictObject({
   maskPii: z.boolean().default(true),
 })
 
+const isStrategy = (value: unknown): value is DistributionStrategy =>
+  typeof value === 'object' &&
+  value !== null &&
+  typeof (value as { name?: unknown }).name === 'string' &&
+  typeof (value as { createIndex?: unknown }).createIndex === 'function'
+
+/** Distribution options: the strategy, reservations and retries. */
+export const DistributionConfigSchema = z.strictObject({
+  /** How to choose the agent; `roundRobin()` by default. */
+  strategy: z
+    .custom<DistributionStrategy>(isStrategy, 'Expected a distribution strategy such as roundRobin()')
+    .optional(),
+  /** How long an agent is reserved for a lead before the offer times out (ms, default 30 s). */
+  reservationTimeoutMs: z.number().int().positive().default(30_000),
+  /** Agents a lead is offered to at most, the first try included (default 3). */
+  maxAttempts: z.number().int().min(1).max(100).default(3),
+  /** Offers in a row an agent may let time out before being moved to `break` (default 3). */
+  maxNoAnswer: z.number().int().min(1).max(1000).default(3),
+  /** Agents a lead is offered to at once; the first to accept wins (default 1). */
+  parallelOffers: z.number().int().min(1).max(50).default(1),
+  /** Pause after a completed assignment before the agent is offered again (ms, default 0). */
+  wrapUpMs: z.number().int().min(0).default(0),
+  /** Random source for tie-breaks and random strategies (seed it in tests); `Math.random` by default. */
+  random: z
+    .custom<RandomSource>((v) => typeof v === 'function', 'Expected a function returning [0, 1)')
+    .optional(),
+})
+
 /**
  * The configuration of {@link createLeadCall}. Every problem is reported at once in one
  * `VALIDATION_FAILED` error.
@@ -48,6 +77,7 @@ export const LeadCallConfigSchema = z.strictObject({
   tenant: TenantSchema.default('default'),
   phone: PhoneConfigSchema.default({ defaultCountry: 'US' }),
   privacy: PrivacyConfigSchema.default({ maskPii: true }),
+  distribution: DistributionConfigSchema.prefault({}),
   /** A pino-compatible logger; silent by default. */
   logger: z
     .custom<Logger>(isLogger, 'Expected a pino-compatible logger (debug, info, warn, error)')

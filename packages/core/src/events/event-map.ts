@@ -46,12 +46,31 @@ export interface LeadQueuedEvent {
   at: string
 }
 
-/** Payload of `agent.assigned`. */
+/** Payload of `agent.assigned`: an agent was reserved for a lead. */
 export interface AgentAssignedEvent {
   processId: string
   agentId: string
+  /** The reservation's id, for `accept`, `reject` and `complete`. */
+  reservationId: string
   strategy: string
   attempt: number
+  /** When the reservation times out unless accepted (ISO 8601). */
+  expiresAt: string
+  /** The offer group, when the lead was offered to several agents at once. */
+  group?: string
+  at: string
+}
+
+/** Payload of the `reservation.*` events. */
+export interface ReservationEvent {
+  reservationId: string
+  processId: string
+  agentId: string
+  attempt: number
+  /** The error code that ended it (`reservation.rejected`, `reservation.timed_out`). */
+  code?: LeadCallErrorCode
+  /** Why, in plain words. */
+  reason?: string
   at: string
 }
 
@@ -102,6 +121,11 @@ export interface LeadCallEventMap {
   'lead.received': LeadReceivedEvent
   'lead.queued': LeadQueuedEvent
   'agent.assigned': AgentAssignedEvent
+  'reservation.accepted': ReservationEvent
+  'reservation.rejected': ReservationEvent
+  'reservation.timed_out': ReservationEvent
+  'reservation.withdrawn': ReservationEvent
+  'reservation.completed': ReservationEvent
   'call.started': CallStartedEvent
   'call.status': CallStatusEvent
   'lead.completed': LeadCompletedEvent

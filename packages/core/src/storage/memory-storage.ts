@@ -46,7 +46,7 @@ export interface MemoryStorageOptions {
  * ```
  */
 export function memoryStorage(options: MemoryStorageOptions = {}): StorageV1 {
-  const now = options.now ?? Date.now
+  const now = options.now ?? (() => Date.now())
   let documents = new MemoryDocuments(now)
   let queues = new Map<string, Map<string, MemoryQueue>>()
   let streams = new Map<string, Map<string, MemoryStream>>()

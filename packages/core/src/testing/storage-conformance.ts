@@ -5,6 +5,7 @@
  */
 import { describe, it } from 'vitest'
 import type { StorageV1 } from '../storage/storage-v1.js'
+import { distributionConformance } from './storage-conformance-distribution.js'
 import { documentConformance } from './storage-conformance-documents.js'
 import { isolationConformance } from './storage-conformance-isolation.js'
 import { queueConformance } from './storage-conformance-queues.js'
@@ -23,7 +24,8 @@ export interface StorageConformanceOptions {
 /**
  * Registers, with vitest, the tests every {@link StorageV1} driver must pass: documents, versions,
  * compare-and-set and counters under concurrency, TTL, queue order, exactly-once claims, leases,
- * records, namespace isolation and aborted calls.
+ * records, namespace isolation, aborted calls, and distribution decisions committed through the
+ * store (round-robin fairness and capacity under concurrency, from one app or two sharing it).
  *
  * Call it at the top level of a test file. Each test gets its own storage from `makeStorage`
  * (closed after the test, when it has `close`) and works in a fresh random namespace, so drivers
@@ -72,5 +74,6 @@ export function storageConformance(
     queueConformance(run)
     recordConformance(run)
     isolationConformance(run)
+    distributionConformance(run)
   })
 }

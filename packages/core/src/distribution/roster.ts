@@ -1,0 +1,197 @@
+import { keys } from '../app/storage-keys.js'
+import type { Agent } from '../domain/agent.js'
+import type { StorageCallOptions, StorageEntry, StorageV1 } from '../storage/storage-v1.js'
+import { offerableReason } from './filters.js'
+import { reservationPrefix } from './reservation-id.js'
+import type {
+  AgentRuntimeState,
+  AgentView,
+  DistributionStrategy,
+  RandomSource,
+  StrategyContext,
+  StrategyIndex,
+} from './strategy.js'
+
+/** A fresh runtime state for an agent first seen at `now`. */
+export function emptyRuntimeState(now: number): AgentRuntimeState {
+  return {
+    active: 0,
+    idleSince: now,
+    noAnswerStreak: 0,
+    reservations: {},
+    stats: { assigned: 0, accepted: 0, rejected: 0, timedOut: 0, completed: 0 },
+    strategy: {},
+  }
+}
+
+/** One agent in the roster, with the storage versions its view was built from. */
+export interface RosterEntry {
+  view: AgentView
+  /** The agent's reservation-id prefix. */
+  reservationPrefix: string
+  /** Version of the `agent:` document. */
+  agentVersion: string
+  /** Version of the `agent-state:` document; `null` while it was never written. */
+  stateVersion: string | null
+}
+
+const ALL = '*'
+
+/**
+ * The engine's in-memory picture of the agents of one tenant: each agent's record and runtime
+ * state with the versions they were read at, and one strategy index per pool over the agents that
+ * can be offered leads. Every decision is committed with checks on those versions, so a stale
+ * picture can cost a retry, never a wrong assignment.
+ */
+export class Roster {
+  private readonly entries = new Map<string, RosterEntry>()
+  private readonly indexes = new Map<string, StrategyIndex>()
+  private readonly context: StrategyContext
+  /** One shared, never-mutated runtime state for agents first seen at the same instant. */
+  private blank: { at: number; state: AgentRuntimeState } | undefined
+
+  constructor(
+    private readonly strategy: DistributionStrategy,
+    random: RandomSource,
+    now: () => number,
+  ) {
+    this.context = { random, now }
+  }
+
+  /** Loads every agent and runtime state of the namespace. */
+  async load(storage: StorageV1, ns: string, now: number, options?: StorageCallOptions): Promise<void> {
+    const agents = await listAll<Agent>(storage, ns, keys.agentPrefix, options)
+    const states = new Map<string, StorageEntry<AgentRuntimeState>>()
+    for (const entry of await listAll<AgentRuntimeState>(storage, ns, keys.agentStatePrefix, options)) {
+      states.set(entry.key.slice(keys.agentStatePrefix.length), entry)
+    }
+    for (const entry of agents) {
+      const id = entry.key.slice(keys.agentPrefix.length)
+      const state = states.get(id)
+      this.put(id, entry.value, entry.version, state?.value ?? this.blankState(now), state?.version ?? null)
+    }
+  }
+
+  get(id: string): RosterEntry | undefined {
+    return this.entries.get(id)
+  }
+
+  values(): IterableIterator<RosterEntry> {
+    return this.entries.values()
+  }
+
+  get size(): number {
+    return this.entries.size
+  }
+
+  /** The strategy index of a pool (all agents when `pool` is undefined), built on first use. */
+  index(pool: string | undefined): StrategyIndex {
+    const key = pool ?? ALL
+    let index = this.indexes.get(key)
+    if (!index) {
+      index = this.strategy.createIndex(this.context)
+      for (const { view } of this.entries.values()) {
+        if (offerableReason(view) === null && inPool(view, key)) index.upsert(view)
+      }
+      this.indexes.set(key, index)
+    }
+    return index
+  }
+
+  /** Drops every index; they are rebuilt from the roster on next use. */
+  resetIndexes(): void {
+    this.indexes.clear()
+  }
+
+  /** Records an agent's record and state (creating or replacing its entry) and updates the indexes. */
+  put(
+    id: string,
+    agent: Agent,
+    agentVersion: string,
+    state: AgentRuntimeState,
+    stateVersion: string | null,
+  ): AgentView {
+    const previous = this.entries.get(id)
+    const view: AgentView = {
+      agent,
+      state,
+      orderKey: `${agent.createdAt}|${agent.id}`,
+      tieBreak: previous?.view.tieBreak ?? this.context.random(),
+    }
+    this.entries.set(id, {
+      view,
+      agentVersion,
+      stateVersion,
+      reservationPrefix: previous?.reservationPrefix ?? reservationPrefix(id),
+    })
+    this.reindex(previous?.view, view)
+    return view
+  }
+
+  /** Replaces an agent's runtime state after a successful commit. */
+  putState(id: string, state: AgentRuntimeState, stateVersion: string): AgentView | undefined {
+    const entry = this.entries.get(id)
+    if (!entry) return undefined
+    return this.put(id, entry.view.agent, entry.agentVersion, state, stateVersion)
+  }
+
+  /** Replaces an agent's record after a write by the agents API or a reload. */
+  putAgent(id: string, agent: Agent, agentVersion: string, now: number): AgentView {
+    const entry = this.entries.get(id)
+    return this.put(
+      id,
+      agent,
+      agentVersion,
+      entry?.view.state ?? this.blankState(now),
+      entry?.stateVersion ?? null,
+    )
+  }
+
+  /** Forgets a removed agent. */
+  delete(id: string): void {
+    const entry = this.entries.get(id)
+    if (!entry) return
+    this.entries.delete(id)
+    this.reindex(entry.view, undefined)
+  }
+
+  /** The runtime state of an agent never distributed to: shared while nothing changes it. */
+  private blankState(now: number): AgentRuntimeState {
+    if (this.blank?.at !== now) this.blank = { at: now, state: emptyRuntimeState(now) }
+    return this.blank.state
+  }
+
+  private reindex(before: AgentView | undefined, after: AgentView | undefined): void {
+    for (const [pool, index] of this.indexes) {
+      const was = before !== undefined && offerableReason(before) === null && inPool(before, pool)
+      const is = after !== undefined && offerableReason(after) === null && inPool(after, pool)
+      if (is) index.upsert(after)
+      else if (was) index.remove(before.agent.id)
+    }
+  }
+}
+
+function inPool(view: AgentView, pool: string): boolean {
+  return pool === ALL || view.agent.pools.includes(pool)
+}
+
+async function listAll<T>(
+  storage: StorageV1,
+  ns: string,
+  prefix: string,
+  options?: StorageCallOptions,
+): Promise<StorageEntry<T>[]> {
+  const out: StorageEntry<T>[] = []
+  let cursor: string | undefined
+  do {
+    const page = await storage.list<T>(ns, {
+      prefix,
+      limit: 1000,
+      ...(cursor === undefined ? {} : { cursor }),
+      ...(options?.signal ? { signal: options.signal } : {}),
+    })
+    out.push(...page.entries)
+    cursor = page.cursor
+  } while (cursor !== undefined)
+  return out
+}
