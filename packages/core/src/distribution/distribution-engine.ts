@@ -10,6 +10,7 @@ import type {
   StorageEntry,
   StorageV1,
 } from '../storage/storage-v1.js'
+import { createIsoFormatter } from '../util/iso-time.js'
 import { candidateReason, type FilterReason, offerableReason } from './filters.js'
 import { createKeyedLock } from './keyed-lock.js'
 import { decodeReservationId, newGroupId, newReservationId } from './reservation-id.js'
@@ -204,9 +205,10 @@ export function createDistributionEngine(deps: DistributionEngineDeps): Distribu
   const lock = createKeyedLock()
   const strategyStates = new Map<string, { value: unknown; version: string | null }>()
   const timeouts = new TimeoutSchedule(now, () => void engine.processTimeouts())
+  const defaultStateKey = keys.strategyState(strategy.name, undefined)
   let loading: Promise<void> | undefined
   let loaded = false
-  const iso = (ms: number) => new Date(ms).toISOString()
+  const iso = createIsoFormatter()
 
   const ensureLoaded = (options?: StorageCallOptions): Promise<void> => {
     options?.signal?.throwIfAborted()
@@ -341,7 +343,8 @@ export function createDistributionEngine(deps: DistributionEngineDeps): Distribu
     }
     const wanted = Math.max(1, Math.floor(input.parallelOffers ?? settings.parallelOffers))
     const timeoutMs = input.timeoutMs ?? settings.reservationTimeoutMs
-    const stateKey = keys.strategyState(strategy.name, input.pool)
+    const stateKey =
+      input.pool === undefined ? defaultStateKey : keys.strategyState(strategy.name, input.pool)
 
     for (let retry = 0; retry < MAX_RETRIES; retry++) {
       const at = now()
@@ -404,9 +407,9 @@ export function createDistributionEngine(deps: DistributionEngineDeps): Distribu
               ? { ...view.state.strategy, [strategy.name]: commit.agentData }
               : view.state.strategy,
         }
-        checks.push({ key: keys.agent(view.agent.id), version: entry.agentVersion })
-        checks.push({ key: keys.agentState(view.agent.id), version: entry.stateVersion })
-        mutations.push({ type: 'set', key: keys.agentState(view.agent.id), value: next })
+        checks.push({ key: entry.agentKey, version: entry.agentVersion })
+        checks.push({ key: entry.stateKey, version: entry.stateVersion })
+        mutations.push({ type: 'set', key: entry.stateKey, value: next })
         made.push({ id, agentId: view.agent.id, ref, state: next })
       }
       if (stateChanged) {
@@ -439,7 +442,7 @@ export function createDistributionEngine(deps: DistributionEngineDeps): Distribu
         strategyStates.set(stateKey, { value: state, version: result.versions[stateKey] ?? null })
       const assignments: Assignment[] = []
       for (const m of made) {
-        roster.putState(m.agentId, m.state, result.versions[keys.agentState(m.agentId)]!)
+        roster.putState(m.agentId, m.state, result.versions[roster.get(m.agentId)!.stateKey]!)
         timeouts.add(m.id, m.ref.expiresAt)
         assignments.push(toAssignment(m.id, m.agentId, m.ref, 'reserved'))
         if (events.listenerCount('agent.assigned') === 0) continue
@@ -526,7 +529,8 @@ export function createDistributionEngine(deps: DistributionEngineDeps): Distribu
   }
 
   function withoutReservation(state: AgentRuntimeState, reservationId: string): AgentRuntimeState {
-    const { [reservationId]: _removed, ...reservations } = state.reservations
+    const reservations: Record<string, ReservationRef> = {}
+    for (const id in state.reservations) if (id !== reservationId) reservations[id] = state.reservations[id]!
     return { ...state, active: Math.max(0, state.active - 1), reservations }
   }
 

@@ -29,6 +29,10 @@ export interface RosterEntry {
   view: AgentView
   /** The agent's reservation-id prefix. */
   reservationPrefix: string
+  /** Storage key of the agent record. */
+  agentKey: string
+  /** Storage key of the agent's runtime state. */
+  stateKey: string
   /** Version of the `agent:` document. */
   agentVersion: string
   /** Version of the `agent-state:` document; `null` while it was never written. */
@@ -112,19 +116,28 @@ export class Roster {
     stateVersion: string | null,
   ): AgentView {
     const previous = this.entries.get(id)
+    const before = previous?.view
     const view: AgentView = {
       agent,
       state,
       orderKey: `${agent.createdAt}|${agent.id}`,
       tieBreak: previous?.view.tieBreak ?? this.context.random(),
     }
-    this.entries.set(id, {
-      view,
-      agentVersion,
-      stateVersion,
-      reservationPrefix: previous?.reservationPrefix ?? reservationPrefix(id),
-    })
-    this.reindex(previous?.view, view)
+    if (previous) {
+      previous.view = view
+      previous.agentVersion = agentVersion
+      previous.stateVersion = stateVersion
+    } else {
+      this.entries.set(id, {
+        view,
+        agentVersion,
+        stateVersion,
+        reservationPrefix: reservationPrefix(id),
+        agentKey: keys.agent(id),
+        stateKey: keys.agentState(id),
+      })
+    }
+    this.reindex(before, view)
     return view
   }
 

@@ -101,27 +101,30 @@ export class MemoryDocuments {
   /** Applies checks then mutations, all-or-nothing. Synchronous, hence linearizable. */
   atomic(ns: string, operation: AtomicOperation): AtomicResult {
     const prepared = prepare(operation)
-    const checks = operation.checks ?? []
-    if (!Array.isArray(checks)) throw invalid('checks must be an array')
-    for (const check of checks) {
-      assertName(check?.key, 'check key')
-      if (check.version !== null && typeof check.version !== 'string')
-        throw invalid('check version must be a string or null')
-    }
-
+    const checks = operation.checks
+    if (checks !== undefined && !Array.isArray(checks)) throw invalid('checks must be an array')
     const now = this.now()
     let space = this.spaces.get(ns)
-    const conflicts = new Set<string>()
-    for (const check of checks) {
-      const doc = space === undefined ? undefined : this.live(space, check.key, now)
-      if ((doc?.version ?? null) !== check.version) conflicts.add(check.key)
+    let conflicts: string[] | undefined
+    if (checks !== undefined) {
+      for (const check of checks) {
+        assertName(check?.key, 'check key')
+        if (check.version !== null && typeof check.version !== 'string')
+          throw invalid('check version must be a string or null')
+        const doc = space === undefined ? undefined : this.live(space, check.key, now)
+        if ((doc?.version ?? null) !== check.version) {
+          conflicts ??= []
+          if (!conflicts.includes(check.key)) conflicts.push(check.key)
+        }
+      }
     }
-    if (conflicts.size > 0) return { ok: false, conflicts: [...conflicts] }
+    if (conflicts !== undefined) return { ok: false, conflicts }
+    if (!prepared.hasIncrement) return this.applyDirect(ns, space, prepared.list, now)
 
     // Stage every write first: an increment of a non-number throws before anything is written.
     const staged = new Map<string, Staged>()
     const counters = new Map<string, number>()
-    for (const mutation of prepared) {
+    for (const mutation of prepared.list) {
       if (mutation.type === 'delete') {
         staged.set(mutation.key, null)
         continue
@@ -162,8 +165,11 @@ export class MemoryDocuments {
     if (space !== undefined) {
       for (const [key, next] of staged) {
         const previous = space.get(key)
-        if (previous !== undefined) this.drop(space, ns, key, previous, false)
-        if (next === null) continue
+        if (next === null) {
+          if (previous !== undefined) this.drop(space, ns, key, previous, false)
+          continue
+        }
+        if (previous?.expiresAt !== undefined) this.withTtl--
         const version = String(++this.lastVersion)
         space.set(key, { json: next.json, version, expiresAt: next.expiresAt })
         versions.set(key, version)
@@ -176,6 +182,47 @@ export class MemoryDocuments {
     }
     this.sweep(now)
     return { ok: true, versions: Object.fromEntries(versions), counters: Object.fromEntries(counters) }
+  }
+
+  /**
+   * Applies sets and deletes in order. Only increments can fail once the checks passed, so without
+   * them the writes go straight in, with no staging.
+   */
+  private applyDirect(
+    ns: string,
+    existing: Map<string, Doc> | undefined,
+    list: readonly Prepared[],
+    now: number,
+  ): AtomicResult {
+    const versions: Record<string, string> = {}
+    let space = existing
+    for (const mutation of list) {
+      if (mutation.type === 'delete') {
+        const previous = space?.get(mutation.key)
+        if (space !== undefined && previous !== undefined) this.drop(space, ns, mutation.key, previous, false)
+        delete versions[mutation.key]
+        continue
+      }
+      if (mutation.type !== 'set') continue
+      if (space === undefined) {
+        space = new Map()
+        this.spaces.set(ns, space)
+      }
+      // Overwrite in place: deleting and re-inserting churns a large Map into frequent rehashes.
+      const previous = space.get(mutation.key)
+      if (previous?.expiresAt !== undefined) this.withTtl--
+      const version = String(++this.lastVersion)
+      const expiresAt = mutation.ttlMs === undefined ? undefined : now + mutation.ttlMs
+      space.set(mutation.key, { json: mutation.json, version, expiresAt })
+      versions[mutation.key] = version
+      if (expiresAt !== undefined) {
+        this.withTtl++
+        this.expiries.push({ time: expiresAt, ns, key: mutation.key, version })
+      }
+    }
+    if (space !== undefined && space.size === 0) this.spaces.delete(ns)
+    if (this.withTtl > 0 || this.expiries.size > 0) this.sweep(now)
+    return { ok: true, versions, counters: {} }
   }
 
   /** Forgets every document. */
@@ -221,10 +268,11 @@ export class MemoryDocuments {
 }
 
 /** Checks and serialises every mutation, before any check runs or anything is written. */
-function prepare(operation: AtomicOperation): Prepared[] {
+function prepare(operation: AtomicOperation): { list: Prepared[]; hasIncrement: boolean } {
   if (typeof operation !== 'object' || operation === null || !Array.isArray(operation.mutations))
     throw invalid('operation.mutations must be an array')
-  return operation.mutations.map((mutation): Prepared => {
+  let hasIncrement = false
+  const list = operation.mutations.map((mutation): Prepared => {
     assertName(mutation?.key, 'mutation key')
     const { key } = mutation
     switch (mutation.type) {
@@ -239,6 +287,7 @@ function prepare(operation: AtomicOperation): Prepared[] {
       case 'delete':
         return { type: 'delete', key }
       case 'increment':
+        hasIncrement = true
         assertFinite(mutation.by, 'increment by')
         if (mutation.ttlMs !== undefined) assertPositive(mutation.ttlMs, 'ttlMs')
         return { type: 'increment', key, by: mutation.by, ttlMs: mutation.ttlMs }
@@ -246,6 +295,7 @@ function prepare(operation: AtomicOperation): Prepared[] {
         throw invalid(`Unknown mutation type ${JSON.stringify((mutation as { type?: unknown }).type)}`)
     }
   })
+  return { list, hasIncrement }
 }
 
 function toEntry<T>(key: string, doc: Doc): StorageEntry<T> {
