@@ -12,6 +12,8 @@ export const keys = {
   /** A strategy's persisted global state for a pool (`*` for all agents). */
   strategyState: (strategy: string, pool: string | undefined) => `dist:${strategy}:${pool ?? '*'}`,
   strategyStatePrefix: 'dist:',
+  /** The tenant's random tie-break salt, drawn once so every process orders ties alike. */
+  tieBreakSalt: 'tie-break-salt',
   /** A parallel offer: which reservations compete and which one won. */
   offerGroup: (id: string) => `offer-group:${id}`,
   /** The last agent of a returning lead, by phone, email or source id. */

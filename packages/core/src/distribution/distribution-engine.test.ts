@@ -7,6 +7,7 @@ import type { LeadCallEventMap } from '../events/event-map.js'
 import { memoryStorage } from '../storage/memory-storage.js'
 import type { StorageV1 } from '../storage/storage-v1.js'
 import { seededRandom } from './random.js'
+import { longestIdle } from './strategies/longest-idle.js'
 
 const START = Date.parse('2026-11-23T10:00:00.000Z') // a Monday
 
@@ -372,5 +373,31 @@ describe('explain, stats and reset', () => {
     await expect(
       app.distribution.setProviderPresence('ghost', { provider: 'x', status: 'available' }),
     ).rejects.toMatchObject({ code: 'VALIDATION_FAILED', status: 404 })
+  })
+})
+
+describe('ties', () => {
+  it('are broken alike in every process sharing the store, and not by registration order', async () => {
+    const storage = memoryStorage()
+    const ids = Array.from({ length: 12 }, (_, i) => `agent-${i}`)
+    const first = createLeadCall({
+      storage,
+      distribution: { strategy: longestIdle(), random: seededRandom(1) },
+    })
+    // Same idle time for everyone: every pair is a tie.
+    for (const id of ids) await first.agents.upsert({ id, name: id, status: 'available' })
+    const second = createLeadCall({
+      storage,
+      distribution: { strategy: longestIdle(), random: seededRandom(99) },
+    })
+    const order = async (app: LeadCallApp) =>
+      (await app.distribution.explain(lead())).agents
+        .filter((a) => a.eligible)
+        .sort((a, b) => a.rank! - b.rank!)
+        .map((a) => a.agentId)
+    const a = await order(first)
+    expect(await order(second)).toEqual(a)
+    expect(a).not.toEqual(ids)
+    expect([...a].sort()).toEqual([...ids].sort())
   })
 })

@@ -51,6 +51,8 @@ export class Roster {
   private readonly entries = new Map<string, RosterEntry>()
   private readonly indexes = new Map<string, StrategyIndex>()
   private readonly context: StrategyContext
+  /** Mixed into each agent's tie-break; shared by every process of the tenant. */
+  private salt = 0
   /** One shared, never-mutated runtime state for agents first seen at the same instant. */
   private blank: { at: number; state: AgentRuntimeState } | undefined
 
@@ -64,6 +66,7 @@ export class Roster {
 
   /** Loads every agent and runtime state of the namespace. */
   async load(storage: StorageV1, ns: string, now: number, options?: StorageCallOptions): Promise<void> {
+    this.salt = await loadSalt(storage, ns, this.context.random, options)
     const agents = await listAll<Agent>(storage, ns, keys.agentPrefix, options)
     const states = new Map<string, StorageEntry<AgentRuntimeState>>()
     for (const entry of await listAll<AgentRuntimeState>(storage, ns, keys.agentStatePrefix, options)) {
@@ -121,7 +124,7 @@ export class Roster {
       agent,
       state,
       orderKey: `${agent.createdAt}|${agent.id}`,
-      tieBreak: previous?.view.tieBreak ?? this.context.random(),
+      tieBreak: previous?.view.tieBreak ?? this.tieBreak(id),
     }
     if (previous) {
       previous.view = view
@@ -168,6 +171,14 @@ export class Roster {
     this.reindex(entry.view, undefined)
   }
 
+  /**
+   * An agent's tie-break: a hash of its id shifted by the tenant's random salt. Random with respect
+   * to registration order, yet the same in every process and after a restart.
+   */
+  private tieBreak(id: string): number {
+    return (fnv1a(id) / 4294967296 + this.salt) % 1
+  }
+
   /** The runtime state of an agent never distributed to: shared while nothing changes it. */
   private blankState(now: number): AgentRuntimeState {
     if (this.blank?.at !== now) this.blank = { at: now, state: emptyRuntimeState(now) }
@@ -181,6 +192,39 @@ export class Roster {
       if (is) index.upsert(after)
       else if (was) index.remove(before.agent.id)
     }
+  }
+}
+
+/** 32-bit FNV-1a hash of a string. */
+function fnv1a(text: string): number {
+  let hash = 0x811c9dc5
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i)
+    hash = Math.imul(hash, 0x01000193)
+  }
+  return hash >>> 0
+}
+
+/** Reads the tenant's tie-break salt, creating it (once, whoever wins the race) when absent. */
+async function loadSalt(
+  storage: StorageV1,
+  ns: string,
+  random: RandomSource,
+  options?: StorageCallOptions,
+): Promise<number> {
+  for (;;) {
+    const entry = await storage.get<number>(ns, keys.tieBreakSalt, options)
+    if (entry && typeof entry.value === 'number') return entry.value
+    const value = random()
+    const result = await storage.atomic(
+      ns,
+      {
+        checks: [{ key: keys.tieBreakSalt, version: entry?.version ?? null }],
+        mutations: [{ type: 'set', key: keys.tieBreakSalt, value }],
+      },
+      options,
+    )
+    if (result.ok) return value
   }
 }
 
