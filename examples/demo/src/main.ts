@@ -1,16 +1,45 @@
-import { runDemo } from './run-demo.js'
+import { percentile, runDemo } from './run-demo.js'
 
-const { rows, perAgent } = await runDemo()
+const interactive = process.stdout.isTTY
+console.log('leadcall demo — 60 leads over ~20 s, 5 agents, memory storage, simulated telephony\n')
 
-console.log('leadcall demo — sample leads over sample agents (memory storage, round robin)\n')
+const summary = await runDemo({
+  onProgress: (p) => {
+    const line = `received ${p.received}/${p.total}  queued ${p.queued}  dialing ${p.dialing}  completed ${p.completed}  failed ${p.failed}  refused ${p.rejected}`
+    if (interactive) process.stdout.write(`\r${line}   `)
+  },
+})
+const p = summary.progress
+if (interactive) process.stdout.write('\n')
+else
+  console.log(
+    `received ${p.received}/${p.total}, completed ${p.completed}, failed ${p.failed}, refused ${p.rejected}`,
+  )
+
+console.log('\nPer agent:')
 console.table(
-  rows.map((r) => ({
-    lead: r.lead,
-    phone: r.phone,
-    source: r.source,
-    priority: r.priority,
-    result: r.agent ?? r.error,
+  summary.agents.map((a) => ({
+    agent: a.agent,
+    assigned: a.assigned,
+    answered: a.answered,
+    'talk (s)': a.talkSec,
   })),
 )
-console.log('\nLeads per available agent:')
-for (const [agent, count] of perAgent) console.log(`  ${agent.padEnd(16)} ${'█'.repeat(count)} ${count}`)
+
+const ms = (v: number | undefined) => (v === undefined ? '-' : `${(v / 1000).toFixed(2)} s`)
+console.log('\nSpeed to lead:')
+console.table({
+  'received → dial started': {
+    p50: ms(percentile(summary.speedToDial, 50)),
+    p90: ms(percentile(summary.speedToDial, 90)),
+    p99: ms(percentile(summary.speedToDial, 99)),
+  },
+  'received → answered': {
+    p50: ms(percentile(summary.speedToAnswer, 50)),
+    p90: ms(percentile(summary.speedToAnswer, 90)),
+    p99: ms(percentile(summary.speedToAnswer, 99)),
+  },
+})
+const refused = Object.entries(summary.refused)
+if (refused.length > 0)
+  console.log(`\nRefused at intake: ${refused.map(([code, n]) => `${n} × ${code}`).join(', ')}`)

@@ -1,18 +1,32 @@
 import { describe, expect, it } from 'vitest'
-import { runDemo } from './run-demo.js'
+import { percentile, runDemo } from './run-demo.js'
 
 describe('demo', () => {
-  it('spreads the valid sample leads evenly over the available agents and reports bad ones by code', async () => {
-    const { rows, perAgent } = await runDemo()
-    expect(rows).toHaveLength(10)
-    const errors = rows.filter((r) => r.error).map((r) => r.error)
-    expect(errors).toContain('MISSING_PHONE')
-    expect(errors).toContain('INVALID_PHONE')
-    // Dana is on a break: only the four available agents get leads, at most one apart.
-    expect([...perAgent.keys()].sort()).toEqual(['Alice Martin', 'Bruno Rossi', 'Carmen López', 'Emeka Obi'])
-    const counts = [...perAgent.values()]
-    expect(Math.max(...counts) - Math.min(...counts)).toBeLessThanOrEqual(1)
-    // Phones are shown masked.
-    for (const row of rows.filter((r) => r.agent)) expect(row.phone).toMatch(/^\+\d+\*+\d+$/)
+  it('takes every lead to an end: calls completed or failed, bad payloads refused with their code', async () => {
+    const summary = await runDemo({
+      leads: 24,
+      spreadMs: 600,
+      talkMs: 150,
+      ringMs: 60,
+      noAnswerMs: 600,
+      seed: 3,
+    })
+    const p = summary.progress
+    expect(p.completed + p.failed + p.rejected).toBe(24)
+    expect(summary.refused).toMatchObject({ MISSING_PHONE: 1, INVALID_PHONE: 1 })
+    expect(p.completed).toBeGreaterThan(10)
+    // Every agent took part, and round robin kept them within one of each other.
+    const assigned = summary.agents.map((a) => a.assigned)
+    expect(summary.agents).toHaveLength(5)
+    expect(Math.min(...assigned)).toBeGreaterThan(0)
+    expect(summary.speedToDial.length).toBeGreaterThan(0)
+    expect(percentile(summary.speedToDial, 50)).toBeLessThan(5_000)
+  }, 30_000)
+
+  it('computes nearest-rank percentiles', () => {
+    expect(percentile([], 50)).toBeUndefined()
+    expect(percentile([5, 1, 3, 2, 4], 50)).toBe(3)
+    expect(percentile([5, 1, 3, 2, 4], 100)).toBe(5)
+    expect(percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 90)).toBe(9)
   })
 })

@@ -1,43 +1,213 @@
-import { createLeadCall, isLeadCallError, maskPhone, memoryStorage } from '@leadcall/core'
-import { nextAgentRoundRobin } from './distribute.js'
+import {
+  createLeadCall,
+  isLeadCallError,
+  memoryStorage,
+  type Priority,
+  seededRandom,
+  simulatedTelephony,
+} from '@leadcall/core'
 import { sampleAgents, sampleLeads } from './sample-data.js'
 
-/** One row of the demo's output. */
-export interface DemoRow {
-  lead: string
-  phone: string
-  source: string
-  priority: string
-  agent?: string
-  error?: string
+/** Options of {@link runDemo}. */
+export interface DemoOptions {
+  /** How many leads arrive (default 60). */
+  leads?: number
+  /** Over how long they arrive (ms, default 20 s). */
+  spreadMs?: number
+  /** Talk time of an answered call (ms, default 1 s). */
+  talkMs?: number
+  /** Ring time (ms, default 0.5 s). */
+  ringMs?: number
+  /** A call not answered after this long is canceled; the lead is re-dialed once (ms, default 4 s). */
+  noAnswerMs?: number
+  seed?: number
+  /** Called on every change, for a live progress line. */
+  onProgress?: (progress: DemoProgress) => void
 }
 
-/** Runs the demo and returns its rows and the count per agent (printed by main.ts, read by tests). */
-export async function runDemo(): Promise<{ rows: DemoRow[]; perAgent: Map<string, number> }> {
-  const app = createLeadCall({ storage: memoryStorage(), phone: { defaultCountry: 'US' } })
-  for (const agent of sampleAgents) await app.agents.upsert(agent)
+/** Counters while the demo runs. */
+export interface DemoProgress {
+  received: number
+  queued: number
+  dialing: number
+  completed: number
+  failed: number
+  rejected: number
+  total: number
+}
 
-  const rows: DemoRow[] = []
-  const perAgent = new Map<string, number>()
-  for (const input of sampleLeads) {
-    try {
-      const lead = app.normalizeLead(input)
-      const agent = await nextAgentRoundRobin(app)
-      perAgent.set(agent.name, (perAgent.get(agent.name) ?? 0) + 1)
-      rows.push({
-        lead: lead.fullName,
-        phone: maskPhone(lead.phone),
-        source: lead.source,
-        priority: lead.priority,
-        agent: agent.name,
-      })
-    } catch (error) {
-      if (!isLeadCallError(error)) throw error
-      const fields = input as { name?: string; full_name?: string; firstName?: string }
-      const name = fields.name ?? fields.full_name ?? fields.firstName ?? '(no name)'
-      rows.push({ lead: name, phone: '-', source: '-', priority: '-', error: error.code })
+/** One agent's figures at the end. */
+export interface AgentRow {
+  agent: string
+  assigned: number
+  answered: number
+  talkSec: number
+}
+
+/** What the demo measured. */
+export interface DemoSummary {
+  progress: DemoProgress
+  agents: AgentRow[]
+  /** Received → dial started (ms). */
+  speedToDial: number[]
+  /** Received → answered (ms). */
+  speedToAnswer: number[]
+  /** Sample leads that were refused at intake, by error code. */
+  refused: Record<string, number>
+}
+
+const PRIORITIES: Priority[] = ['urgent', 'high', 'normal', 'normal', 'normal', 'low']
+
+/**
+ * Runs the demo on the embedded defaults: memory storage, the simulated provider, five agents and
+ * leads arriving over time with mixed priorities. No configuration, no network, no keys.
+ */
+export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
+  const total = options.leads ?? 60
+  const spreadMs = options.spreadMs ?? 20_000
+  const random = seededRandom(options.seed ?? 7)
+  const telephony = simulatedTelephony({
+    seed: options.seed ?? 7,
+    ringMs: options.ringMs ?? 500,
+    talkMs: options.talkMs ?? 1_000,
+    latencyMs: 50,
+  })
+  const app = createLeadCall({
+    storage: memoryStorage(),
+    telephony,
+    distribution: { random: seededRandom(options.seed ?? 7) },
+    // Demo leads come from everywhere at any hour, and the run is short: no calling hours, and
+    // re-dials a few seconds apart instead of minutes.
+    compliance: { callingHours: false, minDelayBetweenAttemptsMs: 1_000 },
+    pipeline: {
+      redialBackoffMs: [(options.noAnswerMs ?? 4_000) / 2],
+      noAnswerTimeoutMs: options.noAnswerMs ?? 4_000,
+      pollMs: 250,
+    },
+  })
+  for (const agent of sampleAgents) await app.agents.upsert({ ...agent, status: 'available' })
+
+  const progress: DemoProgress = {
+    received: 0,
+    queued: 0,
+    dialing: 0,
+    completed: 0,
+    failed: 0,
+    rejected: 0,
+    total,
+  }
+  const received = new Map<string, number>()
+  const speedToDial: number[] = []
+  const speedToAnswer: number[] = []
+  const answeredCalls = new Set<string>()
+  const dialed = new Set<string>()
+  const refused: Record<string, number> = {}
+  const report = () => options.onProgress?.({ ...progress })
+  let settle: () => void = () => {}
+  const allDone = new Promise<void>((resolve) => {
+    settle = resolve
+  })
+  const checkDone = () => {
+    if (progress.completed + progress.failed + progress.rejected >= total) settle()
+  }
+
+  app.on('lead.received', (e) => {
+    received.set(e.processId, Date.parse(e.at))
+    progress.received++
+    report()
+  })
+  app.on('lead.queued', () => {
+    progress.queued++
+    report()
+  })
+  app.on('call.started', (e) => {
+    progress.dialing++
+    const start = received.get(e.processId)
+    // Speed to lead is about the first dial of each lead; re-dials do not count.
+    if (start !== undefined && !dialed.has(e.processId)) speedToDial.push(Date.parse(e.at) - start)
+    dialed.add(e.processId)
+    report()
+  })
+  app.on('call.status', (e) => {
+    if (e.status !== 'answered' || answeredCalls.has(e.processId)) return
+    answeredCalls.add(e.processId)
+    const start = received.get(e.processId)
+    if (start !== undefined) speedToAnswer.push(Date.parse(e.at) - start)
+  })
+  app.on('lead.completed', () => {
+    progress.completed++
+    report()
+    checkDone()
+  })
+  app.on('lead.failed', () => {
+    progress.failed++
+    report()
+    checkDone()
+  })
+
+  const inputs = leadInputs(total, random)
+  const submissions: Promise<void>[] = []
+  for (const input of inputs) {
+    await sleep(spreadMs / total)
+    submissions.push(
+      app.submitLead(input).then(
+        () => undefined,
+        (error: unknown) => {
+          if (!isLeadCallError(error)) throw error
+          refused[error.code] = (refused[error.code] ?? 0) + 1
+          progress.rejected++
+          report()
+          checkDone()
+        },
+      ),
+    )
+  }
+  await Promise.all(submissions)
+  await allDone
+
+  const stats = await app.distribution.stats()
+  const agents: AgentRow[] = []
+  for (const s of stats) {
+    let answered = 0
+    let talkMs = 0
+    for (const call of telephony.calls()) {
+      if (call.agentId !== s.agentId) continue
+      const answer = call.events.find((e) => e.type === 'answered')
+      const end = call.events.find((e) => e.type === 'completed')
+      if (!answer) continue
+      answered++
+      if (end) talkMs += Date.parse(end.at) - Date.parse(answer.at)
     }
+    agents.push({ agent: s.name, assigned: s.assigned, answered, talkSec: Math.round(talkMs / 1000) })
   }
   await app.close()
-  return { rows, perAgent }
+  return { progress, agents, speedToDial, speedToAnswer, refused }
+}
+
+/** `count` leads: the sample payloads first (some refused at intake), then generated ones. */
+function leadInputs(count: number, random: () => number): unknown[] {
+  const out: unknown[] = [...sampleLeads].slice(0, count)
+  for (let i = out.length; i < count; i++) {
+    const priority = PRIORITIES[Math.floor(random() * PRIORITIES.length)]
+    out.push({
+      name: `Lead ${i + 1}`,
+      phone: `+1 415 555 ${String(1000 + i).slice(-4)}`,
+      email: `lead${i + 1}@example.com`,
+      priority,
+      source: 'web-form',
+      externalId: `form-${i + 1}`,
+    })
+  }
+  return out
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}
+
+/** The p-th percentile (0–100) of `values`, nearest rank; `undefined` when empty. */
+export function percentile(values: readonly number[], p: number): number | undefined {
+  if (values.length === 0) return undefined
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]
 }

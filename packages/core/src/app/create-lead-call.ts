@@ -1,3 +1,4 @@
+import { createCompliancePolicy } from '../compliance/compliance-policy.js'
 import {
   type LeadCallConfig,
   LeadCallConfigSchema,
@@ -5,13 +6,23 @@ import {
 } from '../config/config-schema.js'
 import { createDistributionEngine, type DistributionApi } from '../distribution/distribution-engine.js'
 import { roundRobin } from '../distribution/strategies/round-robin.js'
+import type { CallEvent } from '../domain/call-event.js'
+import type { CallSession } from '../domain/call-session.js'
 import type { Lead } from '../domain/lead.js'
 import { normalizeLead } from '../domain/normalize-lead.js'
 import { validationError } from '../errors/validation.js'
 import { createEventBus, type LeadCallEvents } from '../events/event-bus.js'
 import { childLogger, type Logger, silentLogger } from '../logging/logger.js'
+import {
+  createLeadPipeline,
+  type LeadPipeline,
+  type LeadQueueApi,
+  type SubmitLeadOptions,
+  type SubmitLeadResult,
+} from '../pipeline/lead-pipeline.js'
+import type { ProcessState } from '../pipeline/process-state.js'
 import { memoryStorage } from '../storage/memory-storage.js'
-import type { StorageV1 } from '../storage/storage-v1.js'
+import type { StorageCallOptions, StorageV1 } from '../storage/storage-v1.js'
 import { type AgentsApi, createAgentsApi } from './agents-api.js'
 
 /** A leadcall app: the object `createLeadCall` returns. */
@@ -28,6 +39,27 @@ export interface LeadCallApp extends LeadCallEvents {
   readonly agents: AgentsApi
   /** The distribution engine: choose and reserve agents for leads, accept, reject, explain. */
   readonly distribution: DistributionApi
+  /** The queue of leads waiting for an agent or a calling window. */
+  readonly queue: LeadQueueApi
+  /**
+   * Takes a lead from arrival to a ringing agent: normalize, de-duplicate, compliance, classify,
+   * contact sync, distribute, dial — each step persisted before the next. Resolves as soon as the
+   * dial was started or the lead was queued or rejected. Invalid input throws a `LeadCallError`
+   * (`MISSING_PHONE`, `INVALID_PHONE`, `VALIDATION_FAILED`); a phone with an open process throws
+   * `DUPLICATE_LEAD`.
+   */
+  submitLead(input: unknown, options?: SubmitLeadOptions): Promise<SubmitLeadResult>
+  /**
+   * Applies a normalized call event (from a provider webhook or socket): the call moves only along
+   * allowed transitions; duplicates and late events change nothing.
+   */
+  handleCallEvent(event: CallEvent, options?: StorageCallOptions): Promise<{ applied: boolean }>
+  /** Picks up every open process from storage and continues it at its last durable step. */
+  resume(options?: StorageCallOptions): Promise<{ resumed: number }>
+  /** A lead process's durable state, or `null`. */
+  process(processId: string, options?: StorageCallOptions): Promise<ProcessState | null>
+  /** A call's session (status, timestamps, history), or `null`. */
+  call(callId: string, options?: StorageCallOptions): Promise<CallSession | null>
   /**
    * Normalizes a lead as the pipeline will: phone to E.164 with the configured default country,
    * name split, email validated. Throws `MISSING_PHONE`, `INVALID_PHONE` or `VALIDATION_FAILED`.
@@ -60,6 +92,7 @@ export function createLeadCall(config: LeadCallConfig = {}): LeadCallApp {
   const events = createEventBus((event, error) => logger.error({ event, err: error }, 'event listener threw'))
   const ns = resolved.tenant
   const settings = resolved.distribution
+  let pipeline: LeadPipeline | undefined
   const distribution = createDistributionEngine({
     storage,
     ns,
@@ -71,8 +104,25 @@ export function createLeadCall(config: LeadCallConfig = {}): LeadCallApp {
       random: settings.random ?? Math.random,
     },
     setAgentStatus: (id, status, reason) => agents.setStatus(id, status, { source: 'system', reason }),
+    handleUnaccepted: (ref, reservationId, kind) =>
+      pipeline?.handleUnaccepted(ref.processId, reservationId, kind) ?? Promise.resolve(false),
   })
   const agents = createAgentsApi({ storage, ns, events, now, onWrite: distribution.onAgentWrite })
+  pipeline = createLeadPipeline({
+    storage,
+    ns,
+    events,
+    now,
+    logger,
+    config: resolved.pipeline,
+    engine: distribution,
+    compliance: createCompliancePolicy(resolved.compliance),
+    telephony: resolved.telephony,
+    defaultCountry: resolved.phone.defaultCountry,
+    getAgent: (id) => agents.get(id),
+  })
+  pipeline.start()
+  const lanes = pipeline
 
   return {
     config: resolved,
@@ -81,13 +131,21 @@ export function createLeadCall(config: LeadCallConfig = {}): LeadCallApp {
     logger,
     agents,
     distribution,
+    queue: lanes.queue,
+    submitLead: (input, options) => lanes.submitLead(input, options),
+    handleCallEvent: (event, options) => lanes.handleCallEvent(event, options),
+    resume: (options) => lanes.resume(options),
+    process: (id, options) => lanes.process(id, options),
+    call: (id, options) => lanes.call(id, options),
     on: events.on,
     once: events.once,
     off: events.off,
     normalizeLead: (input) =>
       normalizeLead(input, { defaultCountry: resolved.phone.defaultCountry, now: () => new Date(now()) }),
     async close() {
+      lanes.stop()
       distribution.close()
+      await resolved.telephony?.close?.()
       events.clear()
       await storage.close?.()
     },

@@ -1,8 +1,11 @@
 import { isSupportedCountry } from 'libphonenumber-js'
 import { z } from 'zod'
+import { ComplianceConfigSchema } from '../compliance/compliance-policy.js'
 import type { DistributionStrategy, RandomSource } from '../distribution/strategy.js'
 import type { Logger } from '../logging/logger.js'
+import { PipelineConfigSchema } from '../pipeline/pipeline-config.js'
 import type { StorageV1 } from '../storage/storage-v1.js'
+import type { TelephonyProviderV1 } from '../telephony/telephony-provider.js'
 
 const isStorage = (value: unknown): value is StorageV1 =>
   typeof value === 'object' &&
@@ -78,6 +81,21 @@ export const LeadCallConfigSchema = z.strictObject({
   phone: PhoneConfigSchema.default({ defaultCountry: 'US' }),
   privacy: PrivacyConfigSchema.default({ maskPii: true }),
   distribution: DistributionConfigSchema.prefault({}),
+  /** The telephony provider that places the calls (an adapter, or `simulatedTelephony()`). */
+  telephony: z
+    .custom<TelephonyProviderV1>(
+      (v) =>
+        typeof v === 'object' &&
+        v !== null &&
+        (v as { specificationVersion?: unknown }).specificationVersion === 'v1' &&
+        typeof (v as { dial?: unknown }).dial === 'function',
+      'Expected a TelephonyProviderV1 such as simulatedTelephony() or cloudtalk({...})',
+    )
+    .optional(),
+  /** Do-not-call, allow and VIP lists, consent, calling hours and attempt caps. */
+  compliance: ComplianceConfigSchema.prefault({}),
+  /** Queueing, de-duplication, contact sync, dialing and retries. */
+  pipeline: PipelineConfigSchema.prefault({}),
   /** A pino-compatible logger; silent by default. */
   logger: z
     .custom<Logger>(isLogger, 'Expected a pino-compatible logger (debug, info, warn, error)')

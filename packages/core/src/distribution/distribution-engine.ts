@@ -81,6 +81,8 @@ export type ReassignOutcome =
   | { status: 'reassigned'; decision: DistributionDecision }
   | { status: 'waiting'; reason: 'other_offers_open' }
   | { status: 'failed'; error: LeadCallError }
+  /** The lead's owner (the lead pipeline) decides what happens next. */
+  | { status: 'handed_over' }
 
 /** One agent in an {@link Explanation}. */
 export interface ExplainedAgent {
@@ -123,12 +125,16 @@ export interface RejectOptions extends StorageCallOptions {
   /** `AGENT_BUSY` when the agent is on another call; `AGENT_NOT_AVAILABLE` (default) otherwise. */
   code?: 'AGENT_BUSY' | 'AGENT_NOT_AVAILABLE' | 'CALL_FAILED'
   reason?: string
+  /** The agent did not answer (counts toward `maxNoAnswer`, like a timed-out offer). */
+  noAnswer?: boolean
 }
 
 /** Options of {@link DistributionApi.complete}. */
 export interface CompleteOptions extends StorageCallOptions {
   /** Overrides the wrap-up pause (ms). */
   wrapUpMs?: number
+  /** The agent did not answer the call: counts toward `maxNoAnswer`, like a timed-out offer. */
+  noAnswer?: boolean
 }
 
 /** The distribution engine: `app.distribution`. */
@@ -176,6 +182,17 @@ export interface DistributionEngineDeps {
   setAgentStatus: (id: string, status: AgentStatus, reason: string) => Promise<unknown>
   /** Called when a lead can no longer be offered to anyone; emits `lead.failed` by default. */
   onUnassigned?: (ref: ReservationRef, error: LeadCallError) => Promise<void> | void
+  /**
+   * Called when a reservation ends unaccepted (rejected, timed out). Returning true means the lead's
+   * owner takes it from there (the lead pipeline does, for its leads); false lets the engine offer
+   * the lead to the next agent itself.
+   */
+  handleUnaccepted?: (
+    ref: ReservationRef,
+    reservationId: string,
+    kind: 'rejected' | 'timed_out',
+    code: LeadCallErrorCode,
+  ) => Promise<boolean>
 }
 
 /** The engine plus the hook the agents API calls after every agent write. */
@@ -541,6 +558,7 @@ export function createDistributionEngine(deps: DistributionEngineDeps): Distribu
     code: LeadCallErrorCode,
     reason: string | undefined,
     options?: StorageCallOptions,
+    noAnswer = kind === 'timed_out',
   ): Promise<ReassignOutcome> {
     const agentId = decodeReservationId(reservationId)
     if (agentId === undefined) throw closedReservation(reservationId)
@@ -554,7 +572,7 @@ export function createDistributionEngine(deps: DistributionEngineDeps): Distribu
         if (ref?.status !== 'reserved') return null
         if (kind === 'timed_out' && ref.expiresAt > at) return null
         const base = withoutReservation(state, reservationId)
-        const streak = kind === 'timed_out' ? state.noAnswerStreak + 1 : state.noAnswerStreak
+        const streak = noAnswer ? state.noAnswerStreak + 1 : state.noAnswerStreak
         const stats =
           kind === 'timed_out'
             ? { ...state.stats, timedOut: state.stats.timedOut + 1 }
@@ -588,13 +606,16 @@ export function createDistributionEngine(deps: DistributionEngineDeps): Distribu
       ...(reason === undefined ? {} : { reason }),
       at: iso(now()),
     })
-    if (kind === 'timed_out' && streak >= settings.maxNoAnswer) {
+    if (noAnswer && streak >= settings.maxNoAnswer) {
       const agent = roster.get(agentId)?.view.agent
       if (agent && agent.status === 'available') {
         await deps.setAgentStatus(agentId, 'break', 'max_no_answer')
       }
     }
     if (groupStillOpen) return { status: 'waiting', reason: 'other_offers_open' }
+    if (deps.handleUnaccepted && (await deps.handleUnaccepted(ref, reservationId, kind, code))) {
+      return { status: 'handed_over' }
+    }
     return reassign(ref, code)
   }
 
@@ -747,24 +768,34 @@ export function createDistributionEngine(deps: DistributionEngineDeps): Distribu
       if (agentId === undefined) throw closedReservation(reservationId)
       await ensureLoaded(options)
       const wrapUp = options.wrapUpMs ?? roster.get(agentId)?.view.agent.wrapUpMs ?? settings.wrapUpMs
-      const ref = await updateState(
+      const ended = await updateState(
         agentId,
         (state, at) => {
           const ref = state.reservations[reservationId]
           if (!ref) return null
           const base = withoutReservation(state, reservationId)
+          const streak = options.noAnswer ? state.noAnswerStreak + 1 : state.noAnswerStreak
           const next: AgentRuntimeState = {
             ...base,
+            noAnswerStreak: streak,
             stats: { ...state.stats, completed: state.stats.completed + 1 },
             ...(base.active === 0 ? { idleSince: at } : {}),
           }
           if (wrapUp > 0) next.wrapUpUntil = at + wrapUp
-          return { state: next, result: ref }
+          return { state: next, result: { ref, streak } }
         },
         undefined,
         options,
       )
-      if (!ref) throw closedReservation(reservationId)
+      if (!ended) throw closedReservation(reservationId)
+      const { ref, streak } = ended
+      if (
+        options.noAnswer &&
+        streak >= settings.maxNoAnswer &&
+        roster.get(agentId)?.view.agent.status === 'available'
+      ) {
+        await deps.setAgentStatus(agentId, 'break', 'max_no_answer')
+      }
       timeouts.delete(reservationId)
       events.emit('reservation.completed', {
         reservationId,

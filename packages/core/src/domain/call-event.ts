@@ -38,6 +38,11 @@ export const CallEventSchema = z.object({
   recordingUrl: z.url().optional(),
   /** Who or what answered, when the provider detects it. */
   answeredBy: AnsweredBySchema.optional(),
+  /**
+   * Which leg the event is about, when the provider tells them apart: a `no_answer` of the agent's
+   * leg sends the lead to the next agent, one of the lead's leg re-dials the lead later.
+   */
+  party: z.enum(['agent', 'lead']).optional(),
   /** The provider's payload, for debugging; never needed to process the event. */
   raw: z.unknown().optional(),
   /** The provider's ordering of its events for the call, when it gives one. */

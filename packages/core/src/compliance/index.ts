@@ -1,0 +1,5 @@
+export * from './calling-hours.js'
+export * from './compliance-policy.js'
+export * from './country-time-zones.js'
+export * from './lead-time-zones.js'
+export * from './nanp-area-codes.js'

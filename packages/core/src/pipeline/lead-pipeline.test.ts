@@ -1,0 +1,490 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { createLeadCall, type LeadCallApp } from '../app/create-lead-call.js'
+import type { LeadCallConfig } from '../config/config-schema.js'
+import { seededRandom } from '../distribution/random.js'
+import type { CallEvent } from '../domain/call-event.js'
+import { isLeadCallError } from '../errors/lead-call-error.js'
+import { memoryStorage } from '../storage/memory-storage.js'
+import type { StorageV1 } from '../storage/storage-v1.js'
+import { type SimulatedTelephonyOptions, simulatedTelephony } from '../telephony/simulated-telephony.js'
+import type { TelephonyProviderV1 } from '../telephony/telephony-provider.js'
+
+// Monday 2026-11-23 15:00 UTC: 10:00 in New York, 07:00 in Los Angeles.
+const START = Date.parse('2026-11-23T15:00:00.000Z')
+
+interface Setup {
+  app: LeadCallApp
+  telephony: ReturnType<typeof simulatedTelephony>
+  storage: StorageV1
+  events: string[]
+}
+
+function setup(
+  options: {
+    sim?: SimulatedTelephonyOptions
+    config?: Omit<LeadCallConfig, 'storage' | 'telephony'>
+    storage?: StorageV1
+    telephony?: ReturnType<typeof simulatedTelephony>
+  } = {},
+): Setup {
+  const storage = options.storage ?? memoryStorage()
+  const telephony =
+    options.telephony ??
+    simulatedTelephony({
+      seed: 1,
+      ringMs: 1_000,
+      talkMs: 5_000,
+      agentAnswerRate: 1,
+      answerRate: 1,
+      ...options.sim,
+    })
+  const { config = {} } = options
+  const app = createLeadCall({
+    storage,
+    telephony,
+    ...config,
+    distribution: { random: seededRandom(1), ...config.distribution },
+    compliance: { callingHours: false, ...config.compliance },
+    pipeline: { pollMs: 1_000, ...config.pipeline },
+  })
+  const events: string[] = []
+  app.on('lead.queued', (e) => events.push(`queued:${e.reason}`))
+  app.on('call.started', (e) => events.push(`call.started:${e.agentId}`))
+  app.on('lead.completed', (e) => events.push(`completed:${e.agentId}`))
+  app.on('lead.failed', (e) => events.push(`failed:${e.code}`))
+  return { app, telephony, storage, events }
+}
+
+async function agents(app: LeadCallApp, ids: string[], status: 'available' | 'offline' = 'available') {
+  for (const id of ids) {
+    await app.agents.upsert({ id, name: id.toUpperCase(), status })
+    vi.advanceTimersByTime(1)
+  }
+}
+
+let n = 0
+const lead = (extra: Record<string, unknown> = {}) => {
+  n++
+  return { name: `Lead ${n}`, phone: `+1 212 555 ${String(1000 + n).slice(-4)}`, ...extra }
+}
+
+beforeEach(() => {
+  vi.useFakeTimers({ now: START })
+})
+afterEach(() => {
+  vi.useRealTimers()
+})
+
+describe('submitLead', () => {
+  it('takes a lead to a ringing agent, every step recorded, and the call to its end', async () => {
+    const { app, telephony, events } = setup()
+    await agents(app, ['ann', 'bob'])
+    const result = await app.submitLead(lead({ email: 'X@Example.com' }))
+    expect(result.status).toBe('dialing')
+    expect(result.agent).toEqual({ id: 'ann', name: 'ANN' })
+    expect(Object.entries(result.steps).map(([step, o]) => `${step}:${o?.status}`)).toEqual([
+      'normalize:done',
+      'deduplicate:done',
+      'compliance:done',
+      'classify:skipped',
+      'contactSync:done',
+      'distribute:done',
+      'dial:done',
+    ])
+    expect(telephony.stats.dials).toBe(1)
+    await vi.advanceTimersByTimeAsync(60_000)
+    const process = await app.process(result.processId)
+    expect(process).toMatchObject({ status: 'completed', call: { status: 'completed', agentId: 'ann' } })
+    expect(process?.contact).toMatchObject({ status: 'synced', contactId: expect.any(String) })
+    const call = await app.call(process!.attempt!.callId)
+    expect(call?.history.map((h) => h.status)).toEqual([
+      'queued',
+      'initiated',
+      'ringing',
+      'answered',
+      'completed',
+    ])
+    expect(events).toEqual(['call.started:ann', 'completed:ann'])
+    // The agent is free again.
+    expect((await app.distribution.stats())[0]).toMatchObject({ agentId: 'ann', active: 0, completed: 1 })
+  })
+
+  it('rejects bad input with its code and keeps nothing open', async () => {
+    const { app } = setup()
+    await expect(app.submitLead({ name: 'No Phone' })).rejects.toMatchObject({
+      code: 'MISSING_PHONE',
+      status: 400,
+    })
+    await expect(app.submitLead({ name: 'X', phone: '12' })).rejects.toMatchObject({ code: 'INVALID_PHONE' })
+    expect(await app.resume()).toEqual({ resumed: 0 })
+  })
+
+  it('returns the first result for a redelivered lead (same source id, or same Idempotency-Key)', async () => {
+    const { app, telephony } = setup()
+    await agents(app, ['ann'])
+    const first = await app.submitLead(lead({ source: 'ghl', externalId: 'c-1' }))
+    const again = await app.submitLead({
+      name: 'Other',
+      phone: '+1 212 555 9999',
+      source: 'ghl',
+      externalId: 'c-1',
+    })
+    expect(again).toMatchObject({ processId: first.processId, duplicate: true })
+    const keyed = await app.submitLead(lead(), { idempotencyKey: 'abc' })
+    const keyedAgain = await app.submitLead(lead(), { idempotencyKey: 'abc' })
+    expect(keyedAgain.processId).toBe(keyed.processId)
+    expect(telephony.stats.dials).toBe(1) // the keyed lead queued: one agent, busy with the first
+    // After the window the same ids start a new process.
+    await vi.advanceTimersByTimeAsync(86_400_000 + 1)
+    const later = await app.submitLead({
+      name: 'L',
+      phone: '+1 212 555 7777',
+      source: 'ghl',
+      externalId: 'c-1',
+    })
+    expect(later.processId).not.toBe(first.processId)
+  })
+
+  it('joins a lead whose phone has an open process: DUPLICATE_LEAD with the open process', async () => {
+    const { app } = setup()
+    await agents(app, ['ann'])
+    const first = await app.submitLead({ name: 'A', phone: '+1 212 555 0101' })
+    const error = await app.submitLead({ name: 'A again', phone: '(212) 555-0101' }).catch((e: unknown) => e)
+    expect(isLeadCallError(error, 'DUPLICATE_LEAD')).toBe(true)
+    expect((error as { details: { processId: string } }).details.processId).toBe(first.processId)
+    expect((error as { status: number }).status).toBe(409)
+    // The first call ends and the minimum delay between dials to one number (2 min) passes.
+    await vi.advanceTimersByTimeAsync(130_000)
+    await expect(app.submitLead({ name: 'A later', phone: '+12125550101' })).resolves.toMatchObject({
+      status: 'dialing',
+    })
+  })
+})
+
+describe('compliance', () => {
+  it('blocks DNC numbers and prefixes, and turns VIPs urgent', async () => {
+    const { app } = setup({
+      config: { compliance: { blockList: ['+12125550111', '+1900*'], vipList: ['+12125550122'] } },
+    })
+    await agents(app, ['ann'])
+    const blocked = await app.submitLead({ name: 'B', phone: '+1 212 555 0111' })
+    expect(blocked).toMatchObject({ status: 'rejected', error: { code: 'DNC_BLOCKED' } })
+    const vip = await app.submitLead({ name: 'V', phone: '+1 212 555 0122' })
+    expect((await app.process(vip.processId))?.lead.priority).toBe('urgent')
+  })
+
+  it('queues a lead outside its calling hours and dials it when its window opens', async () => {
+    const { app, events } = setup({
+      config: { compliance: { callingHours: { start: '08:00', end: '21:00' } } },
+    })
+    await agents(app, ['ann'])
+    // 15:00 UTC is 07:00 in Los Angeles (area code 415): an hour too early.
+    const result = await app.submitLead({ name: 'LA', phone: '+1 415 555 0199' })
+    expect(result).toMatchObject({ status: 'queued', queuePosition: 1 })
+    expect(result.steps.compliance?.errorCode).toBe('OUTSIDE_CALLING_HOURS')
+    expect(events).toEqual(['queued:OUTSIDE_CALLING_HOURS'])
+    await vi.advanceTimersByTimeAsync(59 * 60_000)
+    expect((await app.process(result.processId))?.status).toBe('queued')
+    await vi.advanceTimersByTimeAsync(2 * 60_000)
+    expect((await app.process(result.processId))?.status).toMatch(/dialing|in_call|completed/)
+    expect(events).toContain('call.started:ann')
+  })
+
+  it('caps dial attempts per number in 24 h and spaces them by the minimum delay', async () => {
+    const { app, telephony } = setup({
+      sim: { answerRate: 0 },
+      config: {
+        compliance: { maxAttemptsPerDay: 2, minDelayBetweenAttemptsMs: 600_000 },
+        pipeline: { redialBackoffMs: [60_000, 60_000, 60_000] },
+      },
+    })
+    await agents(app, ['ann'])
+    const result = await app.submitLead({ name: 'N', phone: '+1 212 555 0133' })
+    await vi.advanceTimersByTimeAsync(60_000) // no answer: re-dial in 60 s, but the min delay says 10 min
+    expect(telephony.stats.dials).toBe(1)
+    await vi.advanceTimersByTimeAsync(9 * 60_000)
+    expect(telephony.stats.dials).toBe(2)
+    // Two attempts used: the third waits for the first to leave the 24 h window.
+    await vi.advanceTimersByTimeAsync(60 * 60_000)
+    expect(telephony.stats.dials).toBe(2)
+    expect(await app.process(result.processId)).toMatchObject({
+      status: 'queued',
+      queued: { reason: 'RATE_LIMITED' },
+    })
+  })
+})
+
+describe('queue', () => {
+  it('queues leads nobody can take (202 with position) and dispatches them when an agent frees up', async () => {
+    const { app, telephony } = setup()
+    await agents(app, ['ann'], 'offline')
+    const a = await app.submitLead(lead())
+    const b = await app.submitLead(lead({ priority: 'urgent' }))
+    expect(a).toMatchObject({ status: 'queued', queuePosition: 1 })
+    expect(b).toMatchObject({ status: 'queued', queuePosition: 1 }) // urgent jumps ahead
+    expect((await app.queue.list()).map((q) => q.processId)).toEqual([b.processId, a.processId])
+    await app.agents.setStatus('ann', 'available')
+    await vi.advanceTimersByTimeAsync(0)
+    expect((await app.process(b.processId))?.status).toBe('dialing')
+    expect((await app.process(a.processId))?.status).toBe('queued')
+    await vi.advanceTimersByTimeAsync(60_000) // b's call ends, ann is free: a goes
+    expect((await app.process(a.processId))?.status).not.toBe('queued')
+    expect(telephony.stats.dials).toBe(2)
+  })
+
+  it('serves the oldest first by default, the newest first with LIFO', async () => {
+    for (const [order, expected] of [
+      ['fifo', [0, 1, 2]],
+      ['lifo', [2, 1, 0]],
+    ] as const) {
+      const { app } = setup({ config: { pipeline: { queueOrder: order } } })
+      const ids: string[] = []
+      for (let i = 0; i < 3; i++) {
+        ids.push((await app.submitLead(lead())).processId)
+        vi.advanceTimersByTime(1000)
+      }
+      expect((await app.queue.list()).map((q) => ids.indexOf(q.processId))).toEqual(expected)
+      await app.close()
+    }
+  })
+
+  it('lists, inspects, re-prioritises and removes queued leads', async () => {
+    const { app, events } = setup()
+    const low = await app.submitLead(lead({ priority: 'low' }))
+    const normal = await app.submitLead(lead())
+    expect(await app.queue.get(low.processId)).toMatchObject({
+      priority: 'low',
+      reason: 'NO_AGENTS_AVAILABLE',
+    })
+    await app.queue.reprioritize(low.processId, 'high')
+    expect((await app.queue.list()).map((q) => q.processId)).toEqual([low.processId, normal.processId])
+    expect(await app.queue.remove(normal.processId)).toBe(true)
+    expect(await app.queue.size()).toBe(1)
+    expect((await app.process(normal.processId))?.status).toBe('failed')
+    expect(events).toContain('failed:VALIDATION_FAILED')
+    expect(await app.queue.remove(normal.processId)).toBe(false)
+    await expect(app.queue.reprioritize(low.processId, 'vip' as never)).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+    })
+  })
+
+  it('answers NO_AGENTS_AVAILABLE (503) instead of queueing when configured so', async () => {
+    const { app } = setup({ config: { pipeline: { whenNoAgent: 'reject' } } })
+    const result = await app.submitLead(lead())
+    expect(result).toMatchObject({ status: 'rejected', error: { code: 'NO_AGENTS_AVAILABLE' } })
+  })
+})
+
+describe('contact sync', () => {
+  function failingSync(telephony: TelephonyProviderV1, failures: number) {
+    const sync = telephony.syncContact!.bind(telephony)
+    let left = failures
+    telephony.syncContact = async (l, o) => {
+      if (left-- > 0) throw new Error('CRM down')
+      return sync(l, o)
+    }
+  }
+
+  it('in background mode, never blocks or fails the call, and retries until it syncs', async () => {
+    const telephony = simulatedTelephony({ seed: 1, agentAnswerRate: 1, answerRate: 1 })
+    failingSync(telephony, 2)
+    const { app } = setup({ telephony, config: { pipeline: { contactSyncRetryMs: [5_000, 5_000] } } })
+    await agents(app, ['ann'])
+    const result = await app.submitLead(lead())
+    expect(result.status).toBe('dialing')
+    await vi.advanceTimersByTimeAsync(1)
+    expect((await app.process(result.processId))?.contact).toMatchObject({ status: 'failed', tries: 1 })
+    await vi.advanceTimersByTimeAsync(12_000)
+    expect((await app.process(result.processId))?.contact).toMatchObject({ status: 'synced', tries: 3 })
+  })
+
+  it('in blocking mode, a failure fails the lead before any dial', async () => {
+    const telephony = simulatedTelephony({ seed: 1 })
+    failingSync(telephony, 1)
+    const { app } = setup({ telephony, config: { pipeline: { contactSync: 'blocking' } } })
+    await agents(app, ['ann'])
+    const result = await app.submitLead(lead())
+    expect(result).toMatchObject({ status: 'failed', error: { code: 'CONTACT_CREATION_FAILED' } })
+    expect(telephony.stats.dials).toBe(0)
+  })
+})
+
+describe('call events', () => {
+  it('ignores duplicates and late out-of-order events', async () => {
+    const { app } = setup({ sim: { ringMs: 100, talkMs: 60_000 } })
+    await agents(app, ['ann'])
+    const result = await app.submitLead(lead())
+    await vi.advanceTimersByTimeAsync(5_000)
+    const process = await app.process(result.processId)
+    const attemptId = process!.attempt!.attemptId
+    const base = { provider: 'simulator', attemptId, at: new Date().toISOString() }
+    expect(await app.handleCallEvent({ ...base, type: 'ringing' } as CallEvent)).toEqual({ applied: false })
+    expect(await app.handleCallEvent({ ...base, type: 'answered', party: 'lead' } as CallEvent)).toEqual({
+      applied: false,
+    })
+    expect((await app.call(process!.attempt!.callId))?.status).toBe('answered')
+    expect(
+      await app.handleCallEvent({ ...base, attemptId: 'unknown', type: 'completed' } as CallEvent),
+    ).toEqual({
+      applied: false,
+    })
+  })
+
+  it('gives the lead to the next agent when an agent does not answer, up to the attempt cap', async () => {
+    const { app, telephony, events } = setup({
+      sim: { agentAnswerRate: 0 },
+      config: { pipeline: { maxAgentAttempts: 2 } },
+    })
+    await agents(app, ['ann', 'bob', 'cy'])
+    const result = await app.submitLead(lead())
+    await vi.advanceTimersByTimeAsync(120_000)
+    expect(events.filter((e) => e.startsWith('call.started'))).toEqual([
+      'call.started:ann',
+      'call.started:bob',
+    ])
+    expect(await app.process(result.processId)).toMatchObject({
+      status: 'failed',
+      error: { code: 'AGENT_NOT_AVAILABLE' },
+      tried: ['ann', 'bob'],
+    })
+    expect(telephony.calls().map((c) => c.events.some((e) => e.type === 'answered'))).toEqual([false, false])
+    expect((await app.distribution.stats()).every((s) => s.active === 0)).toBe(true)
+  })
+
+  it('re-dials a lead that did not answer with backoff, then records the final failure', async () => {
+    const { app, telephony } = setup({
+      sim: { answerRate: 0 },
+      config: { pipeline: { redialBackoffMs: [120_000] } },
+    })
+    await agents(app, ['ann'])
+    const result = await app.submitLead(lead())
+    await vi.advanceTimersByTimeAsync(60_000)
+    expect(await app.process(result.processId)).toMatchObject({ status: 'queued', redials: 1 })
+    expect(telephony.stats.dials).toBe(1)
+    await vi.advanceTimersByTimeAsync(180_000)
+    expect(telephony.stats.dials).toBe(2)
+    expect(await app.process(result.processId)).toMatchObject({
+      status: 'failed',
+      error: { code: 'CALL_FAILED' },
+    })
+  })
+
+  it('cancels a call that rings longer than the no-answer timeout, and counts it as the lead not answering', async () => {
+    // A provider whose agent answers at once and whose lead rings forever.
+    let sink: ((event: CallEvent) => unknown) | undefined
+    const hangups: string[] = []
+    const telephony: TelephonyProviderV1 = {
+      specificationVersion: 'v1',
+      name: 'scripted',
+      capabilities: {
+        agentFirstDial: true,
+        leadFirstDial: false,
+        contactSync: false,
+        presence: false,
+        hangup: true,
+        idempotentDial: true,
+      },
+      async dial(request) {
+        const at = new Date().toISOString()
+        setTimeout(() => {
+          for (const [type, party] of [
+            ['initiated', undefined],
+            ['ringing', 'agent'],
+            ['ringing', 'lead'],
+          ] as const) {
+            void sink?.({
+              provider: 'scripted',
+              type,
+              attemptId: request.attemptId,
+              at,
+              ...(party ? { party } : {}),
+            })
+          }
+        }, 0)
+        return { providerCallId: `call-${request.attemptId}` }
+      },
+      async hangup(id) {
+        hangups.push(id)
+      },
+      connect(s) {
+        sink = s
+      },
+    }
+    const app = createLeadCall({
+      storage: memoryStorage(),
+      telephony,
+      compliance: { callingHours: false },
+      pipeline: { noAnswerTimeoutMs: 20_000, redialBackoffMs: [] },
+    })
+    await app.agents.upsert({ id: 'ann', name: 'Ann', status: 'available' })
+    const result = await app.submitLead(lead())
+    await vi.advanceTimersByTimeAsync(19_000)
+    expect(hangups).toEqual([])
+    await vi.advanceTimersByTimeAsync(2_000)
+    expect(hangups).toHaveLength(1)
+    const process = await app.process(result.processId)
+    expect(process).toMatchObject({ status: 'failed', error: { code: 'CALL_FAILED' } })
+    expect((await app.call(process!.attempt!.callId))?.status).toBe('canceled')
+  })
+})
+
+/**
+ * A storage that dies right after the write persisting `step` of a process: from then on every call
+ * of the app that owns it hangs forever, as in a process killed at that instant.
+ */
+function dyingStorage(inner: StorageV1, step: string): StorageV1 {
+  let dead = false
+  const never = new Promise<never>(() => {})
+  const wrapped = new Proxy(inner, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver)
+      if (property === 'close') return async () => {}
+      if (typeof value !== 'function') return value
+      return async (...args: unknown[]) => {
+        if (dead) return never
+        const result = await (value as (...a: unknown[]) => unknown).apply(target, args)
+        if (property === 'atomic' && (result as { ok: boolean }).ok) {
+          const op = args[1] as { mutations: { type: string; key: string; value?: { steps?: object } }[] }
+          const persisted = op.mutations.some(
+            (m) =>
+              m.type === 'set' && m.key.startsWith('process:') && m.value?.steps && step in m.value.steps,
+          )
+          if (persisted) {
+            dead = true
+            return never
+          }
+        }
+        return result
+      }
+    },
+  })
+  return wrapped
+}
+
+describe('crash and resume', () => {
+  const boundaries = ['deduplicate', 'compliance', 'classify', 'contactSync', 'distribute', 'dial'] as const
+
+  for (const step of boundaries) {
+    it(`finishes a process interrupted right after "${step}" was persisted, with exactly one dial`, async () => {
+      const storage = memoryStorage()
+      const telephony = simulatedTelephony({ seed: 2, agentAnswerRate: 1, answerRate: 1 })
+      const crashed = createLeadCall({
+        storage: dyingStorage(storage, step),
+        telephony,
+        compliance: { callingHours: false },
+      })
+      await crashed.agents.upsert({ id: 'ann', name: 'Ann', status: 'available' })
+      void crashed.submitLead(lead()).catch(() => undefined)
+      await vi.advanceTimersByTimeAsync(10)
+
+      const fresh = createLeadCall({ storage, telephony, compliance: { callingHours: false } })
+      const completed: string[] = []
+      fresh.on('lead.completed', (e) => completed.push(e.processId))
+      expect(await fresh.resume()).toEqual({ resumed: 1 })
+      await vi.advanceTimersByTimeAsync(120_000)
+      expect(telephony.stats.dials).toBe(1)
+      expect(completed).toHaveLength(1)
+      expect(await fresh.resume()).toEqual({ resumed: 0 })
+    })
+  }
+})

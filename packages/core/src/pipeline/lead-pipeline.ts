@@ -1,0 +1,1108 @@
+import { randomUUID } from 'node:crypto'
+import type { CompliancePolicy } from '../compliance/compliance-policy.js'
+import type { DistributionEngine } from '../distribution/distribution-engine.js'
+import { createKeyedLock } from '../distribution/keyed-lock.js'
+import type { Agent } from '../domain/agent.js'
+import type { CallEvent } from '../domain/call-event.js'
+import {
+  type CallSession,
+  createCallSession,
+  isTerminalCallStatus,
+  transitionCallSession,
+} from '../domain/call-session.js'
+import { PRIORITY_RANK, type Priority } from '../domain/lead.js'
+import { normalizeLead } from '../domain/normalize-lead.js'
+import type { CountryCode } from '../domain/phone.js'
+import { LeadCallError, type LeadCallErrorCode } from '../errors/lead-call-error.js'
+import type { EventBus } from '../events/event-bus.js'
+import type { Logger } from '../logging/logger.js'
+import type {
+  AtomicCheck,
+  AtomicMutation,
+  QueueItem,
+  StorageCallOptions,
+  StorageV1,
+} from '../storage/storage-v1.js'
+import type { TelephonyProviderV1 } from '../telephony/telephony-provider.js'
+import { createIsoFormatter } from '../util/iso-time.js'
+import { createJobScheduler, type PipelineJob } from './job-scheduler.js'
+import type { ResolvedPipelineConfig } from './pipeline-config.js'
+import {
+  OPEN_STATUSES,
+  type PipelineStatus,
+  type PipelineStep,
+  type ProcessState,
+  type StepOutcome,
+} from './process-state.js'
+
+/** Options of `app.submitLead()`. */
+export interface SubmitLeadOptions extends StorageCallOptions {
+  /** A key the sender reuses when it retries: a redelivery within the window returns the first result. */
+  idempotencyKey?: string
+}
+
+/** What `submitLead` resolves with, as soon as the dial was started or the lead was queued or rejected. */
+export interface SubmitLeadResult {
+  processId: string
+  status: PipelineStatus
+  /** The agent the lead was given to, once chosen. */
+  agent?: { id: string; name: string }
+  /** Each step's outcome so far. */
+  steps: Partial<Record<PipelineStep, StepOutcome>>
+  /** Why the lead was rejected, failed, or is waiting. */
+  error?: { code: LeadCallErrorCode; message: string }
+  /** 1-based position in the queue, when queued. */
+  queuePosition?: number
+  /** True when this was a redelivery of a lead already received: the first process's result. */
+  duplicate?: boolean
+}
+
+/** A queued lead as the queue API shows it. */
+export interface QueuedLead {
+  processId: string
+  priority: Priority
+  reason: LeadCallErrorCode
+  /** When it joined the queue (ISO 8601). */
+  since: string
+  /** Not dispatched before this time (ISO 8601). */
+  availableAt: string
+  /** Whether a worker is dispatching it right now. */
+  dispatching: boolean
+  lead: { id: string; name: string; source: string }
+}
+
+/** The queue of leads waiting for an agent or a calling window: `app.queue`. */
+export interface LeadQueueApi {
+  /** Waiting leads in dispatch order. */
+  list(options?: { limit?: number; offset?: number } & StorageCallOptions): Promise<QueuedLead[]>
+  /** One waiting lead, or `null`. */
+  get(processId: string, options?: StorageCallOptions): Promise<QueuedLead | null>
+  /** Changes a waiting lead's priority. */
+  reprioritize(
+    processId: string,
+    priority: Priority,
+    options?: StorageCallOptions,
+  ): Promise<QueuedLead | null>
+  /** Removes a waiting lead: its process ends as `failed` with code `VALIDATION_FAILED` ("removed"). */
+  remove(processId: string, options?: StorageCallOptions): Promise<boolean>
+  /** How many leads wait. */
+  size(options?: StorageCallOptions): Promise<number>
+  /** Tries to dispatch waiting leads now (it also happens by itself). Returns how many were dialed. */
+  dispatch(): Promise<number>
+}
+
+/** The lead pipeline of an app. */
+export interface LeadPipeline {
+  submitLead(input: unknown, options?: SubmitLeadOptions): Promise<SubmitLeadResult>
+  handleCallEvent(event: CallEvent, options?: StorageCallOptions): Promise<{ applied: boolean }>
+  resume(options?: StorageCallOptions): Promise<{ resumed: number }>
+  process(processId: string, options?: StorageCallOptions): Promise<ProcessState | null>
+  call(callId: string, options?: StorageCallOptions): Promise<CallSession | null>
+  queue: LeadQueueApi
+  /**
+   * The engine reports a reservation of this process that ended unaccepted. Returns true when the
+   * process is the pipeline's (it then decides what happens next), false for leads it does not own.
+   */
+  handleUnaccepted(processId: string, reservationId: string, kind: 'rejected' | 'timed_out'): Promise<boolean>
+  start(): void
+  stop(): void
+}
+
+/** What the pipeline is built from. */
+export interface LeadPipelineDeps {
+  storage: StorageV1
+  ns: string
+  events: EventBus
+  now: () => number
+  logger: Logger
+  config: ResolvedPipelineConfig
+  engine: DistributionEngine
+  compliance: CompliancePolicy
+  telephony: TelephonyProviderV1 | undefined
+  defaultCountry: CountryCode
+  getAgent: (id: string) => Promise<Agent | null>
+}
+
+/** Where a call's events lead: its process and call record. */
+interface CallRef {
+  processId: string
+  callId: string
+}
+
+const LEADS = 'leads'
+const MAX_CAS = 50
+
+const k = {
+  process: (id: string) => `process:${id}`,
+  open: (id: string) => `open-process:${id}`,
+  openPrefix: 'open-process:',
+  bySource: (source: string, externalId: string) => `idem:src:${source}:${externalId}`,
+  byKey: (key: string) => `idem:key:${key}`,
+  openPhone: (phone: string) => `open-phone:${phone}`,
+  dialLog: (phone: string) => `dial-log:${phone}`,
+  call: (id: string) => `call:${id}`,
+  attempt: (id: string) => `attempt:${id}`,
+  contact: (processId: string) => `contact:${processId}`,
+  providerCall: (provider: string, id: string) => `provider-call:${provider}:${id}`,
+}
+
+/** Creates the lead pipeline: the durable state machine from a lead's arrival to the end of its call. */
+export function createLeadPipeline(deps: LeadPipelineDeps): LeadPipeline {
+  const { storage, ns, events, now, config, engine, compliance, telephony, logger } = deps
+  const iso = createIsoFormatter()
+  const lock = createKeyedLock()
+  const background = new Set<Promise<unknown>>()
+  let dispatching: Promise<number> | undefined
+  let dispatchAgain = false
+  let presenceTimer: ReturnType<typeof setInterval> | undefined
+  let stopped = false
+
+  const jobs = createJobScheduler({
+    storage,
+    ns,
+    now,
+    leaseMs: config.queueLeaseMs,
+    pollMs: config.pollMs,
+    run: (job) => runJob(job),
+    onError: (error, job) => logger.error({ err: error, job: job.type }, 'pipeline job failed'),
+  })
+
+  /** Runs work in the background, keeping track of it so `stop()` and tests can wait for it. */
+  function inBackground(work: Promise<unknown>): void {
+    const tracked = work.catch((error: unknown) =>
+      logger.error({ err: error }, 'background pipeline work failed'),
+    )
+    background.add(tracked)
+    void tracked.then(() => background.delete(tracked))
+  }
+
+  // ---------------------------------------------------------------- state persistence
+
+  async function load(processId: string, options?: StorageCallOptions) {
+    return storage.get<ProcessState>(ns, k.process(processId), options)
+  }
+
+  /**
+   * Writes a process state with a version check, plus any extra checks and mutations, all at once.
+   * Returns the new version, or `null` on conflict.
+   */
+  async function save(
+    state: ProcessState,
+    version: string,
+    extra: { checks?: AtomicCheck[]; mutations?: AtomicMutation[] } = {},
+  ): Promise<string | null> {
+    state.updatedAt = now()
+    const result = await storage.atomic(ns, {
+      checks: [{ key: k.process(state.processId), version }, ...(extra.checks ?? [])],
+      mutations: [{ type: 'set', key: k.process(state.processId), value: state }, ...(extra.mutations ?? [])],
+    })
+    return result.ok ? (result.versions[k.process(state.processId)] ?? null) : null
+  }
+
+  /** Applies `change` to the stored state with compare-and-set, retrying on conflict. */
+  async function update(
+    processId: string,
+    change: (state: ProcessState) => boolean | { checks?: AtomicCheck[]; mutations?: AtomicMutation[] },
+  ): Promise<ProcessState | null> {
+    for (let i = 0; i < MAX_CAS; i++) {
+      const entry = await load(processId)
+      if (!entry) return null
+      const state = entry.value
+      const extra = change(state)
+      if (extra === false) return state
+      if ((await save(state, entry.version, extra === true ? {} : extra)) !== null) return state
+    }
+    throw new LeadCallError('RATE_LIMITED', { message: `Process ${processId} is changing too fast; retry` })
+  }
+
+  function outcome(
+    status: StepOutcome['status'],
+    startedAt: number,
+    extra: Partial<StepOutcome> = {},
+  ): StepOutcome {
+    const at = now()
+    return { status, at, durationMs: at - startedAt, ...extra }
+  }
+
+  function resultOf(state: ProcessState, duplicate = false, queuePosition?: number): SubmitLeadResult {
+    const result: SubmitLeadResult = { processId: state.processId, status: state.status, steps: state.steps }
+    if (state.attempt)
+      result.agent = { id: state.attempt.agentId, name: state.attempt.agentName ?? state.attempt.agentId }
+    if (state.error) result.error = state.error
+    if (queuePosition !== undefined) result.queuePosition = queuePosition
+    if (duplicate) result.duplicate = true
+    return result
+  }
+
+  // ---------------------------------------------------------------- intake
+
+  async function submitLead(input: unknown, options: SubmitLeadOptions = {}): Promise<SubmitLeadResult> {
+    options.signal?.throwIfAborted()
+    const receivedAt = now()
+    const processId = randomUUID()
+    const lead = normalizeLead(input, {
+      defaultCountry: deps.defaultCountry,
+      now: () => new Date(receivedAt),
+    })
+    const normalized = outcome('done', receivedAt)
+
+    const checks: AtomicCheck[] = []
+    const mutations: AtomicMutation[] = []
+    const dedupeKeys: string[] = []
+    if (options.idempotencyKey !== undefined)
+      dedupeKeys.push(k.byKey(String(options.idempotencyKey).slice(0, 200)))
+    if (lead.externalId !== undefined) dedupeKeys.push(k.bySource(lead.source, lead.externalId))
+    for (const key of dedupeKeys) {
+      checks.push({ key, version: null })
+      mutations.push({ type: 'set', key, value: processId, ttlMs: config.dedupeWindowMs })
+    }
+    const openPhoneKey = k.openPhone(lead.phone)
+    if (config.joinOpenProcess) {
+      checks.push({ key: openPhoneKey, version: null })
+      mutations.push({ type: 'set', key: openPhoneKey, value: processId })
+    }
+    const state: ProcessState = {
+      processId,
+      status: 'received',
+      next: 'compliance',
+      receivedAt,
+      updatedAt: receivedAt,
+      lead,
+      steps: { normalize: normalized, deduplicate: outcome('done', receivedAt) },
+      tried: [],
+      dials: 0,
+      redials: 0,
+      ...(config.joinOpenProcess ? { openKey: openPhoneKey } : {}),
+    }
+    mutations.push({ type: 'set', key: k.process(processId), value: state })
+    mutations.push({ type: 'set', key: k.open(processId), value: receivedAt })
+    const created = await storage.atomic(ns, { checks, mutations }, options)
+    if (!created.ok) return duplicateOf(created.conflicts, dedupeKeys, openPhoneKey, options)
+
+    events.emit('lead.received', {
+      processId,
+      leadId: lead.id,
+      source: lead.source,
+      priority: lead.priority,
+      at: iso(receivedAt),
+    })
+    await advance(processId)
+    const entry = await load(processId, options)
+    const final = entry?.value ?? state
+    return resultOf(final, false, final.status === 'queued' ? await positionOf(processId) : undefined)
+  }
+
+  async function duplicateOf(
+    conflicts: string[],
+    dedupeKeys: string[],
+    openPhoneKey: string,
+    options: StorageCallOptions,
+  ): Promise<SubmitLeadResult> {
+    const redelivery = dedupeKeys.find((key) => conflicts.includes(key))
+    const key = redelivery ?? openPhoneKey
+    const owner = await storage.get<string>(ns, key, options)
+    const first = owner ? await load(owner.value, options) : null
+    if (!first) {
+      // The first process vanished in between (retention): nothing to join; ask to retry.
+      throw new LeadCallError('RATE_LIMITED', { message: 'The lead is being received concurrently; retry' })
+    }
+    if (redelivery) return resultOf(first.value, true)
+    throw new LeadCallError('DUPLICATE_LEAD', {
+      message: 'A call process for this phone number is still open',
+      details: { processId: first.value.processId, status: first.value.status },
+    })
+  }
+
+  // ---------------------------------------------------------------- the state machine
+
+  /** Runs the process's steps until it waits (queued, dialing) or ends. One runner per process. */
+  function advance(processId: string): Promise<void> {
+    return lock.run(`p:${processId}`, async () => {
+      for (;;) {
+        const entry = await load(processId)
+        if (!entry || !OPEN_STATUSES.has(entry.value.status)) return
+        const state = entry.value
+        if (state.next === 'done' || state.next === 'track') return
+        const step = state.next
+        if (!(await runStep(step, state, entry.version))) return
+      }
+    })
+  }
+
+  /** Runs one step and persists its outcome. Returns false when the process now waits. */
+  async function runStep(step: PipelineStep, state: ProcessState, version: string): Promise<boolean> {
+    switch (step) {
+      case 'compliance':
+        return complianceStep(state, version)
+      case 'classify':
+        state.steps.classify = outcome('skipped', now(), { detail: { reason: 'no classifier configured' } })
+        state.next = 'contactSync'
+        return (await save(state, version)) !== null
+      case 'contactSync':
+        return contactSyncStep(state, version)
+      case 'distribute':
+        return distributeStep(state, version)
+      case 'dial':
+        return dialStep(state, version)
+      default:
+        return false
+    }
+  }
+
+  async function complianceStep(state: ProcessState, version: string): Promise<boolean> {
+    const startedAt = now()
+    const screened = compliance.screen(state.lead)
+    if (!screened.ok) {
+      state.steps.compliance = outcome('failed', startedAt, {
+        errorCode: screened.code,
+        detail: { reason: screened.reason },
+      })
+      await finish(state, version, 'rejected', {
+        code: screened.code,
+        message: `Not callable: ${screened.reason}`,
+      })
+      return false
+    }
+    if (screened.priority !== state.lead.priority) state.lead = { ...state.lead, priority: screened.priority }
+    const log = await storage.get<number[]>(ns, k.dialLog(state.lead.phone))
+    const callable = compliance.whenCallable(state.lead, log?.value ?? [], startedAt)
+    if (!callable.ok) {
+      state.steps.compliance = outcome('waiting', startedAt, {
+        errorCode: callable.code,
+        detail: { until: iso(callable.until) },
+      })
+      await enqueue(state, version, callable.code, callable.until)
+      return false
+    }
+    state.steps.compliance = outcome('done', startedAt)
+    state.next = state.steps.classify ? (state.steps.contactSync ? 'distribute' : 'contactSync') : 'classify'
+    return (await save(state, version)) !== null
+  }
+
+  async function contactSyncStep(state: ProcessState, version: string): Promise<boolean> {
+    const startedAt = now()
+    if (config.contactSync === 'off' || !telephony?.syncContact) {
+      state.steps.contactSync = outcome('skipped', startedAt, {
+        detail: { reason: config.contactSync === 'off' ? 'turned off' : 'provider has no contact sync' },
+      })
+      state.next = 'distribute'
+      return (await save(state, version)) !== null
+    }
+    if (config.contactSync === 'blocking') {
+      try {
+        const synced = await telephony.syncContact(state.lead)
+        state.contact = { status: 'synced', contactId: synced.contactId, tries: 1 }
+        state.steps.contactSync = outcome('done', startedAt, { detail: { contactId: synced.contactId } })
+        state.next = 'distribute'
+        return (await save(state, version)) !== null
+      } catch (error) {
+        const code: LeadCallErrorCode = 'CONTACT_CREATION_FAILED'
+        state.steps.contactSync = outcome('failed', startedAt, { errorCode: code })
+        await finish(state, version, 'failed', { code, message: messageOf(error) })
+        return false
+      }
+    }
+    // Background: record that it runs, start it, and go on to distribute at once.
+    state.contact = { status: 'pending', tries: 0 }
+    state.steps.contactSync = outcome('done', startedAt, { detail: { mode: 'background' } })
+    state.next = 'distribute'
+    if ((await save(state, version)) === null) return false
+    inBackground(syncContactInBackground(state.processId))
+    return true
+  }
+
+  /**
+   * Syncs the contact outside the state machine: its outcome goes to its own document, so it never
+   * races the steps; a failure is retried later by a durable job.
+   */
+  async function syncContactInBackground(processId: string): Promise<void> {
+    const entry = await load(processId)
+    if (!entry || !telephony?.syncContact) return
+    const key = k.contact(processId)
+    const previous = await storage.get<NonNullable<ProcessState['contact']>>(ns, key)
+    if (previous?.value.status === 'synced') return
+    const tries = (previous?.value.tries ?? 0) + 1
+    try {
+      const synced = await telephony.syncContact(entry.value.lead)
+      await storage.atomic(ns, {
+        mutations: [{ type: 'set', key, value: { status: 'synced', contactId: synced.contactId, tries } }],
+      })
+    } catch (error) {
+      await storage.atomic(ns, {
+        mutations: [{ type: 'set', key, value: { status: 'failed', tries, error: messageOf(error) } }],
+      })
+      const delay = config.contactSyncRetryMs[tries - 1]
+      logger.warn({ processId, err: error, tries }, 'contact sync failed; the call goes on')
+      if (delay !== undefined) {
+        await jobs.schedule(`contact-sync:${processId}`, { type: 'contact_sync', processId }, now() + delay)
+      }
+    }
+  }
+
+  async function distributeStep(state: ProcessState, version: string): Promise<boolean> {
+    const startedAt = now()
+    const lead = state.lead
+    try {
+      const decision = await engine.assign({
+        processId: state.processId,
+        lead: {
+          id: lead.id,
+          phone: lead.phone,
+          ...(lead.email === undefined ? {} : { email: lead.email }),
+          source: lead.source,
+          ...(lead.externalId === undefined ? {} : { externalId: lead.externalId }),
+          priority: lead.priority,
+        },
+        exclude: state.tried,
+      })
+      const assignment = decision.assignments[0]!
+      const agent = await deps.getAgent(assignment.agentId)
+      const attemptId = randomUUID()
+      state.attempt = {
+        attemptId,
+        agentId: assignment.agentId,
+        agentName: agent?.name ?? assignment.agentId,
+        reservationId: assignment.id,
+        callId: randomUUID(),
+        state: 'recorded',
+        startedAt,
+        agentConnected: false,
+      }
+      state.tried = [...state.tried, assignment.agentId]
+      state.dials += 1
+      state.status = 'dialing'
+      state.queued = undefined
+      state.steps.distribute = outcome('done', startedAt, {
+        detail: { agentId: assignment.agentId, agentName: agent?.name, strategy: decision.strategy },
+      })
+      state.next = 'dial'
+      // The attempt is recorded (and counted against the number's cap) before the provider is asked.
+      const logEntry = await storage.get<number[]>(ns, k.dialLog(lead.phone))
+      const cutoff = startedAt - 86_400_000
+      const dialLog = [...(logEntry?.value ?? []).filter((t) => t > cutoff), startedAt]
+      const saved = await save(state, version, {
+        checks: [{ key: k.dialLog(lead.phone), version: logEntry?.version ?? null }],
+        mutations: [
+          { type: 'set', key: k.dialLog(lead.phone), value: dialLog, ttlMs: 86_400_000 },
+          {
+            type: 'set',
+            key: k.attempt(attemptId),
+            value: { processId: state.processId, callId: state.attempt.callId } satisfies CallRef,
+            ttlMs: 7 * 86_400_000,
+          },
+        ],
+      })
+      if (saved === null) {
+        // Lost a race on the process or the number's log: give the agent back and try again.
+        await engine.reject(assignment.id, { reason: 'process changed concurrently' }).catch(() => undefined)
+        return true
+      }
+      return true
+    } catch (error) {
+      if (!LeadCallError.isInstance(error) || error.code !== 'NO_AGENTS_AVAILABLE') throw error
+      state.steps.distribute = outcome('waiting', startedAt, { errorCode: 'NO_AGENTS_AVAILABLE' })
+      if (config.whenNoAgent === 'reject') {
+        await finish(state, version, 'rejected', { code: 'NO_AGENTS_AVAILABLE', message: error.message })
+        return false
+      }
+      await enqueue(state, version, 'NO_AGENTS_AVAILABLE')
+      return false
+    }
+  }
+
+  async function dialStep(state: ProcessState, version: string): Promise<boolean> {
+    const attempt = state.attempt
+    if (!attempt || !telephony) {
+      await finish(state, version, 'failed', {
+        code: 'CALL_FAILED',
+        message: 'No telephony provider is configured',
+      })
+      return false
+    }
+    const startedAt = now()
+    if (attempt.state !== 'recorded') return false
+    const agent = await deps.getAgent(attempt.agentId)
+    if (!agent) {
+      await releaseAgentAndRetry(state, version, 'AGENT_NOT_AVAILABLE', 'agent removed')
+      return false
+    }
+    try {
+      const result = await telephony.dial({
+        attemptId: attempt.attemptId,
+        processId: state.processId,
+        agent,
+        lead: state.lead,
+        timeoutMs: config.noAnswerTimeoutMs,
+      })
+      attempt.state = 'accepted'
+      if (result.providerCallId !== undefined) attempt.providerCallId = result.providerCallId
+      state.steps.dial = outcome('done', startedAt, {
+        detail: {
+          attemptId: attempt.attemptId,
+          providerCallId: result.providerCallId,
+          provider: telephony.name,
+        },
+      })
+      state.next = 'track'
+      const session = createCallSession({
+        id: attempt.callId,
+        processId: state.processId,
+        leadId: state.lead.id,
+        agentId: attempt.agentId,
+        provider: telephony.name,
+        attemptId: attempt.attemptId,
+        mode: 'agent_first',
+        at: iso(startedAt),
+      })
+      if (result.providerCallId !== undefined) session.providerCallId = result.providerCallId
+      const mutations: AtomicMutation[] = [{ type: 'set', key: k.call(attempt.callId), value: session }]
+      if (result.providerCallId !== undefined) {
+        mutations.push({
+          type: 'set',
+          key: k.providerCall(telephony.name, result.providerCallId),
+          value: { processId: state.processId, callId: attempt.callId } satisfies CallRef,
+          ttlMs: 7 * 86_400_000,
+        })
+      }
+      if ((await save(state, version, { mutations })) === null) return true
+      // The provider took the call: the agent is committed to it until it ends.
+      await engine.accept(attempt.reservationId).catch((error: unknown) => {
+        logger.warn({ processId: state.processId, err: error }, 'reservation could not be accepted')
+      })
+      await jobs.schedule(
+        `no-answer:${attempt.attemptId}`,
+        { type: 'no_answer', processId: state.processId, attemptId: attempt.attemptId },
+        startedAt + config.noAnswerTimeoutMs,
+      )
+      events.emit('call.started', {
+        processId: state.processId,
+        callId: attempt.callId,
+        agentId: attempt.agentId,
+        provider: telephony.name,
+        at: iso(startedAt),
+      })
+      return false
+    } catch (error) {
+      const code = LeadCallError.isInstance(error) ? error.code : 'CALL_FAILED'
+      state.steps.dial = outcome('failed', startedAt, { errorCode: code })
+      if (code === 'AGENT_NOT_AVAILABLE' || code === 'AGENT_BUSY') {
+        await releaseAgentAndRetry(state, version, code, messageOf(error))
+        return false
+      }
+      // The provider could not take the request: the lead waits and is retried, never lost.
+      await engine
+        .reject(attempt.reservationId, { code: 'CALL_FAILED', reason: messageOf(error) })
+        .catch(() => undefined)
+      state.attempt = { ...attempt, state: 'ended' }
+      state.next = 'compliance'
+      await enqueue(state, version, code, now() + (config.redialBackoffMs[0] ?? 60_000))
+      return false
+    }
+  }
+
+  /** The agent could not take the call: give the lead to the next agent, within the attempt cap. */
+  async function releaseAgentAndRetry(
+    state: ProcessState,
+    version: string,
+    code: LeadCallErrorCode,
+    message: string,
+  ) {
+    const attempt = state.attempt
+    if (attempt?.state === 'recorded') {
+      // The dial was refused: the reservation was never accepted.
+      await engine
+        .reject(attempt.reservationId, { code: code === 'AGENT_BUSY' ? 'AGENT_BUSY' : 'AGENT_NOT_AVAILABLE' })
+        .catch(() => undefined)
+    } else if (attempt) {
+      // The call reached the agent's phone and nobody answered: free the agent, count the no-answer.
+      await engine.complete(attempt.reservationId, { wrapUpMs: 0, noAnswer: true }).catch(() => undefined)
+    }
+    if (attempt) state.attempt = { ...attempt, state: 'ended' }
+    if (state.tried.length >= config.maxAgentAttempts) {
+      await finish(state, version, 'failed', {
+        code,
+        message: `No agent took the call after ${state.tried.length} attempt(s): ${message}`,
+      })
+      return
+    }
+    state.status = 'received'
+    state.next = 'distribute'
+    if ((await save(state, version)) !== null) inBackground(advance(state.processId))
+  }
+
+  // ---------------------------------------------------------------- queue
+
+  function queueScore(since: number): number {
+    return config.queueOrder === 'fifo' ? since : -since
+  }
+
+  async function enqueue(state: ProcessState, version: string, reason: LeadCallErrorCode, until?: number) {
+    const at = now()
+    const alreadyWaiting = state.queued !== undefined
+    const since = state.queued?.since ?? at
+    state.status = 'queued'
+    state.queued = { reason, since, ...(until === undefined ? {} : { until }) }
+    state.next = 'compliance'
+    if ((await save(state, version)) === null) return
+    await storage.enqueue(ns, LEADS, {
+      id: state.processId,
+      priority: PRIORITY_RANK[state.lead.priority],
+      score: queueScore(since),
+      availableAt: until ?? at,
+      payload: { reason },
+    })
+    if (until !== undefined) await jobs.schedule('dispatch', { type: 'dispatch' }, until)
+    // Once per wait: a dispatch that finds no agent puts the lead back without a new event.
+    if (!alreadyWaiting) events.emit('lead.queued', { processId: state.processId, reason, at: iso(at) })
+  }
+
+  async function positionOf(processId: string): Promise<number | undefined> {
+    const items = await storage.listQueue(ns, LEADS, { limit: 10_000 })
+    const index = items.findIndex((item) => item.id === processId)
+    return index < 0 ? undefined : index + 1
+  }
+
+  /** Dispatches waiting leads while agents can take them. One loop per process at a time. */
+  function dispatch(): Promise<number> {
+    if (stopped) return Promise.resolve(0)
+    if (dispatching) {
+      dispatchAgain = true
+      return dispatching
+    }
+    const run = (async () => {
+      let dialed = 0
+      do {
+        dispatchAgain = false
+        const items = await storage.claim<{ reason: string }>(ns, LEADS, {
+          leaseMs: config.queueLeaseMs,
+          limit: 8,
+        })
+        let progressed = false
+        for (const item of items) {
+          const result = await dispatchOne(item)
+          if (result === 'dialed') {
+            dialed++
+            progressed = true
+          } else if (result === 'done') {
+            progressed = true
+          }
+        }
+        if (items.length > 0 && progressed) dispatchAgain = true
+      } while (dispatchAgain && !stopped)
+      return dialed
+    })()
+    dispatching = run
+    const clear = () => {
+      if (dispatching === run) dispatching = undefined
+    }
+    run.then(clear, clear)
+    return run
+  }
+
+  async function dispatchOne(item: QueueItem<{ reason: string }> & { lease: { token: string } }) {
+    const processId = item.id
+    const entry = await load(processId)
+    if (!entry || !OPEN_STATUSES.has(entry.value.status) || entry.value.status !== 'queued') {
+      await storage.ack(ns, LEADS, processId, item.lease.token)
+      return 'done' as const
+    }
+    // Run it: the process re-checks compliance, then distributes. If it has to wait again it is
+    // re-enqueued with its original age (which drops this lease); otherwise the item is done.
+    const state = entry.value
+    state.status = 'received'
+    if ((await save(state, entry.version)) === null) {
+      await storage.release(ns, LEADS, processId, item.lease.token)
+      return 'waiting' as const
+    }
+    await advance(processId)
+    const after = await load(processId)
+    if (after?.value.status === 'queued') return 'waiting' as const
+    await storage.ack(ns, LEADS, processId, item.lease.token)
+    return after?.value.status === 'dialing' || after?.value.status === 'in_call'
+      ? ('dialed' as const)
+      : ('done' as const)
+  }
+
+  // ---------------------------------------------------------------- call events
+
+  async function handleCallEvent(
+    event: CallEvent,
+    options: StorageCallOptions = {},
+  ): Promise<{ applied: boolean }> {
+    options.signal?.throwIfAborted()
+    let ref: CallRef | undefined
+    if (event.attemptId) ref = (await storage.get<CallRef>(ns, k.attempt(event.attemptId), options))?.value
+    if (!ref && event.providerCallId) {
+      ref = (await storage.get<CallRef>(ns, k.providerCall(event.provider, event.providerCallId), options))
+        ?.value
+    }
+    if (!ref) return { applied: false }
+    const { processId, callId } = ref
+    return lock.run(`p:${processId}`, () => applyCallEvent(processId, callId, event))
+  }
+
+  async function applyCallEvent(
+    processId: string,
+    callId: string,
+    event: CallEvent,
+  ): Promise<{ applied: boolean }> {
+    const entry = await load(processId)
+    if (!entry) return { applied: false }
+    const state = entry.value
+    const attempt = state.attempt
+    // Events of an earlier attempt only update that call's record.
+    const isCurrent = attempt !== undefined && attempt.callId === callId
+    const callEntry = await storage.get<CallSession>(ns, k.call(callId))
+    if (!callEntry) return { applied: false }
+    const { session, changed } = transitionCallSession(callEntry.value, {
+      ...event,
+      attemptId: callEntry.value.attemptId,
+      processId: callEntry.value.processId,
+    })
+    // The lead's leg ringing proves the agent answered even when the call's status does not move
+    // (it was already ringing for the agent): that signal still counts, once.
+    const agentLegUp =
+      (event.party === 'agent' && event.type === 'answered') ||
+      (event.party === 'lead' && (event.type === 'ringing' || event.type === 'answered')) ||
+      (event.party === undefined && event.type === 'answered')
+    const connects = isCurrent && agentLegUp && attempt !== undefined && !attempt.agentConnected
+    if (!changed && !connects) return { applied: false }
+    if (changed) {
+      const written = await storage.atomic(ns, {
+        checks: [{ key: k.call(callId), version: callEntry.version }],
+        mutations: [{ type: 'set', key: k.call(callId), value: session }],
+      })
+      if (!written.ok) return applyCallEvent(processId, callId, event)
+      events.emit('call.status', {
+        processId,
+        callId,
+        status: session.status,
+        previous: callEntry.value.status,
+        at: event.at,
+      })
+    }
+    if (!isCurrent || !attempt || !OPEN_STATUSES.has(state.status)) return { applied: true }
+
+    if (connects) attempt.agentConnected = true
+    if (event.type === 'answered' && (event.party === 'lead' || event.party === undefined)) {
+      state.status = 'in_call'
+      state.call = { status: 'answered', agentId: attempt.agentId, answeredAt: Date.parse(event.at) }
+      await jobs.cancel(`no-answer:${attempt.attemptId}`)
+    }
+    if (!isTerminalCallStatus(session.status)) {
+      await save(state, entry.version)
+      return { applied: true }
+    }
+    await jobs.cancel(`no-answer:${attempt.attemptId}`)
+    await onCallEnded(state, entry.version, session, event)
+    return { applied: true }
+  }
+
+  async function onCallEnded(state: ProcessState, version: string, session: CallSession, event: CallEvent) {
+    const attempt = state.attempt!
+    const answered = session.answeredAt !== undefined
+    state.call = {
+      status: session.status,
+      agentId: attempt.agentId,
+      ...(session.talkSec === undefined ? {} : { talkSec: session.talkSec }),
+      ...(session.answeredAt === undefined ? {} : { answeredAt: Date.parse(session.answeredAt) }),
+    }
+    if (session.status === 'completed' && answered) {
+      attempt.state = 'ended'
+      await engine.complete(attempt.reservationId, { wrapUpMs: config.wrapUpMs }).catch(() => undefined)
+      state.steps.track = outcome('done', Date.parse(event.at), { detail: { talkSec: session.talkSec } })
+      await finish(state, version, 'completed')
+      return
+    }
+    const agentFailed = !attempt.agentConnected || event.party === 'agent'
+    if (agentFailed) {
+      await releaseAgentAndRetry(
+        state,
+        version,
+        session.status === 'busy' ? 'AGENT_BUSY' : 'AGENT_NOT_AVAILABLE',
+        session.status,
+      )
+      return
+    }
+    // The lead did not answer (or the call failed after the agent answered): free the agent, re-dial later.
+    attempt.state = 'ended'
+    await engine.complete(attempt.reservationId, { wrapUpMs: 0 }).catch(() => undefined)
+    const delay = config.redialBackoffMs[state.redials]
+    if (delay === undefined) {
+      state.steps.track = outcome('failed', Date.parse(event.at), {
+        errorCode: 'CALL_FAILED',
+        detail: { last: session.status },
+      })
+      await finish(state, version, 'failed', {
+        code: 'CALL_FAILED',
+        message: `The lead did not answer after ${state.redials + 1} call(s) (last: ${session.status})`,
+      })
+      return
+    }
+    state.redials += 1
+    state.tried = state.tried.filter((id) => id !== attempt.agentId) // the agent did nothing wrong
+    await enqueue(state, version, 'CALL_FAILED', now() + delay)
+  }
+
+  async function finish(
+    state: ProcessState,
+    version: string,
+    status: 'completed' | 'failed' | 'rejected',
+    error?: { code: LeadCallErrorCode; message: string },
+  ) {
+    state.status = status
+    state.next = 'done'
+    state.queued = undefined
+    if (error) state.error = error
+    const mutations: AtomicMutation[] = [{ type: 'delete', key: k.open(state.processId) }]
+    if (state.openKey) mutations.push({ type: 'delete', key: state.openKey })
+    if ((await save(state, version, { mutations })) === null) return
+    await storage.removeQueued(ns, LEADS, state.processId)
+    const at = iso(now())
+    if (status === 'completed') {
+      events.emit('lead.completed', {
+        processId: state.processId,
+        ...(state.attempt ? { agentId: state.attempt.agentId } : {}),
+        ...(state.call ? { callStatus: state.call.status } : {}),
+        at,
+      })
+    } else if (error) {
+      events.emit('lead.failed', { processId: state.processId, code: error.code, message: error.message, at })
+    }
+  }
+
+  // ---------------------------------------------------------------- jobs, presence, resume
+
+  async function runJob(job: PipelineJob): Promise<void> {
+    if (job.type === 'dispatch') {
+      await dispatch()
+      return
+    }
+    if (job.type === 'contact_sync') {
+      await syncContactInBackground(job.processId)
+      return
+    }
+    // No answer in time: cancel the call and treat it as unanswered.
+    const entry = await load(job.processId)
+    const attempt = entry?.value.attempt
+    if (!entry || !attempt || attempt.attemptId !== job.attemptId || attempt.state === 'ended') return
+    if (entry.value.status === 'in_call') return
+    if (attempt.providerCallId && telephony?.hangup && telephony.capabilities.hangup) {
+      await telephony.hangup(attempt.providerCallId).catch((error: unknown) => {
+        logger.warn({ processId: job.processId, err: error }, 'hang-up after no-answer timeout failed')
+      })
+    }
+    await handleCallEvent({
+      provider: telephony?.name ?? 'leadcall',
+      type: 'canceled',
+      attemptId: attempt.attemptId,
+      processId: job.processId,
+      at: iso(now()),
+      hangupCause: 'no-answer timeout',
+      ...(attempt.agentConnected ? { party: 'lead' as const } : { party: 'agent' as const }),
+    })
+  }
+
+  async function pollPresence(): Promise<void> {
+    if (!telephony?.listAgentPresence) return
+    const reports = await telephony.listAgentPresence()
+    const stats = await engine.stats()
+    const byRef = new Map<string, string>()
+    for (const s of stats) {
+      const agent = await deps.getAgent(s.agentId)
+      const ref = agent?.providerRefs[telephony.name]
+      if (ref) byRef.set(ref, s.agentId)
+    }
+    for (const report of reports) {
+      const agentId = byRef.get(report.providerAgentId)
+      if (agentId)
+        await engine.setProviderPresence(agentId, { provider: telephony.name, status: report.status })
+    }
+  }
+
+  async function resume(options: StorageCallOptions = {}): Promise<{ resumed: number }> {
+    let resumed = 0
+    let cursor: string | undefined
+    do {
+      const page = await storage.list<number>(ns, {
+        prefix: k.openPrefix,
+        limit: 500,
+        ...(cursor === undefined ? {} : { cursor }),
+        ...(options.signal ? { signal: options.signal } : {}),
+      })
+      for (const { key } of page.entries) {
+        const processId = key.slice(k.openPrefix.length)
+        const entry = await load(processId, options)
+        if (!entry) continue
+        const state = entry.value
+        if (state.status === 'queued') {
+          const queued = await storage.getQueued(ns, LEADS, processId)
+          if (!queued)
+            await enqueue(
+              state,
+              entry.version,
+              state.queued?.reason ?? 'NO_AGENTS_AVAILABLE',
+              state.queued?.until,
+            )
+        } else if (
+          state.next === 'dial' &&
+          state.attempt?.state === 'recorded' &&
+          telephony &&
+          !telephony.capabilities.idempotentDial
+        ) {
+          // The dial may or may not have reached the provider: never dial again blindly. The
+          // no-answer timeout settles it if no event comes.
+          await jobs.schedule(
+            `no-answer:${state.attempt.attemptId}`,
+            { type: 'no_answer', processId, attemptId: state.attempt.attemptId },
+            now() + config.noAnswerTimeoutMs,
+          )
+        } else {
+          inBackground(advance(processId))
+        }
+        resumed++
+      }
+      cursor = page.cursor
+    } while (cursor !== undefined)
+    await jobs.runDue()
+    inBackground(dispatch())
+    return { resumed }
+  }
+
+  // ---------------------------------------------------------------- queue API
+
+  async function toQueued(item: QueueItem<{ reason: LeadCallErrorCode }>): Promise<QueuedLead | null> {
+    const entry = await load(item.id)
+    if (!entry) return null
+    const lead = entry.value.lead
+    return {
+      processId: item.id,
+      priority: lead.priority,
+      reason: item.payload.reason,
+      since: iso(entry.value.queued?.since ?? item.enqueuedAt),
+      availableAt: iso(item.availableAt),
+      dispatching: item.lease !== undefined && item.lease.expiresAt > now(),
+      lead: { id: lead.id, name: lead.fullName, source: lead.source },
+    }
+  }
+
+  const queue: LeadQueueApi = {
+    async list(options = {}) {
+      const items = await storage.listQueue<{ reason: LeadCallErrorCode }>(ns, LEADS, options)
+      const out: QueuedLead[] = []
+      for (const item of items) {
+        const view = await toQueued(item)
+        if (view) out.push(view)
+      }
+      return out
+    },
+    async get(processId, options) {
+      const item = await storage.getQueued<{ reason: LeadCallErrorCode }>(ns, LEADS, processId, options)
+      return item ? toQueued(item) : null
+    },
+    async reprioritize(processId, priority, options) {
+      if (!(priority in PRIORITY_RANK)) {
+        throw new LeadCallError('VALIDATION_FAILED', { message: `Unknown priority: ${String(priority)}` })
+      }
+      const state = await lock.run(`p:${processId}`, () =>
+        update(processId, (s) => {
+          if (s.status !== 'queued') return false
+          s.lead = { ...s.lead, priority }
+          return true
+        }),
+      )
+      if (state?.status !== 'queued') return null
+      const item = await storage.updateQueued<{ reason: LeadCallErrorCode }>(
+        ns,
+        LEADS,
+        processId,
+        { priority: PRIORITY_RANK[priority] },
+        options,
+      )
+      return item ? toQueued(item) : null
+    },
+    remove(processId, options) {
+      return lock.run(`p:${processId}`, async () => {
+        const entry = await load(processId, options)
+        if (entry?.value.status !== 'queued') return false
+        await finish(entry.value, entry.version, 'failed', {
+          code: 'VALIDATION_FAILED',
+          message: 'Removed from the queue',
+        })
+        return true
+      })
+    },
+    size: (options) => storage.queueSize(ns, LEADS, options),
+    dispatch,
+  }
+
+  const pipeline: LeadPipeline = {
+    submitLead,
+    handleCallEvent,
+    resume,
+    async process(processId, options) {
+      const [entry, contact] = await storage.getMany<unknown>(
+        ns,
+        [k.process(processId), k.contact(processId)],
+        options,
+      )
+      if (!entry) return null
+      const state = entry.value as ProcessState
+      return contact ? { ...state, contact: contact.value as ProcessState['contact'] } : state
+    },
+    async call(callId, options) {
+      return (await storage.get<CallSession>(ns, k.call(callId), options))?.value ?? null
+    },
+    queue,
+    async handleUnaccepted(processId, reservationId, kind) {
+      const entry = await load(processId)
+      if (!entry) return false
+      // The pipeline rejects its own reservations and decides what follows itself.
+      if (kind === 'rejected') return true
+      // A reservation lapsed before the dial was placed (e.g. the process crashed in between): the
+      // process distributes again. Outside the process lock: the engine may call this from anywhere.
+      inBackground(
+        lock
+          .run(`p:${processId}`, async () => {
+            const current = await load(processId)
+            const attempt = current?.value.attempt
+            if (!current || attempt?.reservationId !== reservationId || attempt.state !== 'recorded')
+              return false
+            const state = current.value
+            state.attempt = { ...attempt, state: 'ended' }
+            state.next = 'distribute'
+            state.status = 'received'
+            return (await save(state, current.version)) !== null
+          })
+          .then((moved) => (moved ? advance(processId) : undefined)),
+      )
+      return true
+    },
+    start() {
+      stopped = false
+      jobs.start()
+      telephony?.connect?.((event) => handleCallEvent(event).then(() => undefined))
+      const onFree = () => void dispatch()
+      events.on('agent.status', (e) => {
+        if (e.status === 'available') onFree()
+      })
+      events.on('reservation.completed', onFree)
+      events.on('agent.upserted', onFree)
+      if (config.presencePollMs > 0 && telephony?.listAgentPresence) {
+        presenceTimer = setInterval(() => inBackground(pollPresence()), config.presencePollMs)
+        presenceTimer.unref?.()
+        inBackground(pollPresence())
+      }
+    },
+    stop() {
+      stopped = true
+      jobs.stop()
+      if (presenceTimer) clearInterval(presenceTimer)
+    },
+  }
+  return pipeline
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}

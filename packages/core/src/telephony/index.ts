@@ -1,0 +1,2 @@
+export * from './simulated-telephony.js'
+export type * from './telephony-provider.js'
