@@ -202,7 +202,8 @@ describe('compliance', () => {
     const result = await app.submitLead({ name: 'N', phone: '+1 212 555 0133' })
     await vi.advanceTimersByTimeAsync(60_000) // no answer: re-dial in 60 s, but the min delay says 10 min
     expect(telephony.stats.dials).toBe(1)
-    await vi.advanceTimersByTimeAsync(9 * 60_000)
+    // The queue is looked at again on the next whole second after the minimum delay ends.
+    await vi.advanceTimersByTimeAsync(9 * 60_000 + 2_000)
     expect(telephony.stats.dials).toBe(2)
     // Two attempts used: the third waits for the first to leave the 24 h window.
     await vi.advanceTimersByTimeAsync(60 * 60_000)
@@ -306,6 +307,55 @@ describe('contact sync', () => {
     const result = await app.submitLead(lead())
     expect(result).toMatchObject({ status: 'failed', error: { code: 'CONTACT_CREATION_FAILED' } })
     expect(telephony.stats.dials).toBe(0)
+  })
+})
+
+describe('dial path', () => {
+  it('in blocking mode, selects the agent while the contact syncs, and dials only once it synced', async () => {
+    const telephony = simulatedTelephony({ seed: 1, agentAnswerRate: 1, answerRate: 1, latencyMs: 100 })
+    const order: string[] = []
+    const sync = telephony.syncContact!.bind(telephony)
+    telephony.syncContact = async (l, o) => {
+      order.push('sync:start')
+      const result = await sync(l, o)
+      order.push('sync:done')
+      return result
+    }
+    const dial = telephony.dial.bind(telephony)
+    telephony.dial = async (r, o) => {
+      order.push('dial')
+      return dial(r, o)
+    }
+    const { app } = setup({ telephony, config: { pipeline: { contactSync: 'blocking' } } })
+    app.on('agent.assigned', () => order.push('assigned'))
+    await agents(app, ['ann'])
+    const pending = app.submitLead(lead())
+    await vi.advanceTimersByTimeAsync(250)
+    const result = await pending
+    expect(order).toEqual(['sync:start', 'assigned', 'sync:done', 'dial'])
+    expect(result.status).toBe('dialing')
+    expect(result.steps.contactSync).toMatchObject({ status: 'done', detail: { mode: 'blocking' } })
+  })
+
+  it('looks at the queue again when an agent’s wrap-up ends', async () => {
+    const { app, telephony } = setup({ sim: { talkMs: 5_000 }, config: { pipeline: { wrapUpMs: 10_000 } } })
+    await agents(app, ['ann'])
+    await app.submitLead(lead())
+    const second = await app.submitLead(lead())
+    expect(second.status).toBe('queued')
+    await vi.advanceTimersByTimeAsync(30_000) // the first call ends around 6 s; wrap-up until ~16 s
+    expect(telephony.stats.dials).toBe(2)
+    expect((await app.process(second.processId))?.status).not.toBe('queued')
+  })
+
+  it('never dials twice for one attempt when the provider refuses the agent', async () => {
+    const { app, telephony } = setup({ sim: { agentsOnline: new Set(['bob']) } })
+    await agents(app, ['ann', 'bob'])
+    const result = await app.submitLead(lead())
+    expect(result.status).toBe('dialing')
+    expect(result.agent?.id).toBe('bob')
+    expect(telephony.stats.dialsRefused).toBe(1)
+    expect(telephony.stats.dials).toBe(1)
   })
 })
 

@@ -10,7 +10,7 @@ import {
   isTerminalCallStatus,
   transitionCallSession,
 } from '../domain/call-session.js'
-import { PRIORITY_RANK, type Priority } from '../domain/lead.js'
+import { type Lead, PRIORITY_RANK, type Priority } from '../domain/lead.js'
 import { normalizeLead } from '../domain/normalize-lead.js'
 import type { CountryCode } from '../domain/phone.js'
 import { LeadCallError, type LeadCallErrorCode } from '../errors/lead-call-error.js'
@@ -389,18 +389,13 @@ export function createLeadPipeline(deps: LeadPipelineDeps): LeadPipeline {
       return (await save(state, version)) !== null
     }
     if (config.contactSync === 'blocking') {
-      try {
-        const synced = await telephony.syncContact(state.lead)
-        state.contact = { status: 'synced', contactId: synced.contactId, tries: 1 }
-        state.steps.contactSync = outcome('done', startedAt, { detail: { contactId: synced.contactId } })
-        state.next = 'distribute'
-        return (await save(state, version)) !== null
-      } catch (error) {
-        const code: LeadCallErrorCode = 'CONTACT_CREATION_FAILED'
-        state.steps.contactSync = outcome('failed', startedAt, { errorCode: code })
-        await finish(state, version, 'failed', { code, message: messageOf(error) })
-        return false
-      }
+      // Started now, awaited by the dial: agent selection runs meanwhile.
+      state.contact = { status: 'pending', tries: 0 }
+      state.steps.contactSync = outcome('waiting', startedAt, { detail: { mode: 'blocking' } })
+      state.next = 'distribute'
+      if ((await save(state, version)) === null) return false
+      startBlockingSync(state.processId, state.lead)
+      return true
     }
     // Background: record that it runs, start it, and go on to distribute at once.
     state.contact = { status: 'pending', tries: 0 }
@@ -437,6 +432,27 @@ export function createLeadPipeline(deps: LeadPipelineDeps): LeadPipeline {
         await jobs.schedule(`contact-sync:${processId}`, { type: 'contact_sync', processId }, now() + delay)
       }
     }
+  }
+
+  /** Contact syncs the dial of a blocking-mode process waits for, by process. */
+  const blockingSyncs = new Map<string, Promise<{ contactId: string } | { error: unknown }>>()
+
+  function startBlockingSync(processId: string, lead: Lead) {
+    if (!telephony?.syncContact || blockingSyncs.has(processId)) return
+    const sync = telephony.syncContact(lead).then(
+      (r) => ({ contactId: r.contactId }),
+      (error: unknown) => ({ error }),
+    )
+    blockingSyncs.set(processId, sync)
+  }
+
+  /** Waits for a blocking contact sync (starting it again after a restart). */
+  async function awaitBlockingSync(state: ProcessState) {
+    if (state.contact?.status === 'synced') return { contactId: state.contact.contactId ?? '' }
+    startBlockingSync(state.processId, state.lead)
+    const result = await blockingSyncs.get(state.processId)
+    blockingSyncs.delete(state.processId)
+    return result ?? { error: new Error('no contact sync available') }
   }
 
   async function distributeStep(state: ProcessState, version: string): Promise<boolean> {
@@ -521,10 +537,37 @@ export function createLeadPipeline(deps: LeadPipelineDeps): LeadPipeline {
     }
     const startedAt = now()
     if (attempt.state !== 'recorded') return false
+    if (config.contactSync === 'blocking' && state.contact?.status !== 'synced') {
+      const synced = await awaitBlockingSync(state)
+      if ('error' in synced) {
+        state.contact = {
+          status: 'failed',
+          tries: (state.contact?.tries ?? 0) + 1,
+          error: messageOf(synced.error),
+        }
+        state.steps.contactSync = outcome('failed', state.steps.contactSync?.at ?? startedAt, {
+          errorCode: 'CONTACT_CREATION_FAILED',
+        })
+        await engine.reject(attempt.reservationId, { reason: 'contact sync failed' }).catch(() => undefined)
+        state.attempt = { ...attempt, state: 'ended' }
+        await finish(state, version, 'failed', {
+          code: 'CONTACT_CREATION_FAILED',
+          message: messageOf(synced.error),
+        })
+        return false
+      }
+      state.contact = {
+        status: 'synced',
+        contactId: synced.contactId,
+        tries: (state.contact?.tries ?? 0) + 1,
+      }
+      state.steps.contactSync = outcome('done', state.steps.contactSync?.at ?? startedAt, {
+        detail: { mode: 'blocking', contactId: synced.contactId },
+      })
+    }
     const agent = await deps.getAgent(attempt.agentId)
     if (!agent) {
-      await releaseAgentAndRetry(state, version, 'AGENT_NOT_AVAILABLE', 'agent removed')
-      return false
+      return releaseAgentAndRetry(state, version, 'AGENT_NOT_AVAILABLE', 'agent removed')
     }
     try {
       const result = await telephony.dial({
@@ -586,8 +629,7 @@ export function createLeadPipeline(deps: LeadPipelineDeps): LeadPipeline {
       const code = LeadCallError.isInstance(error) ? error.code : 'CALL_FAILED'
       state.steps.dial = outcome('failed', startedAt, { errorCode: code })
       if (code === 'AGENT_NOT_AVAILABLE' || code === 'AGENT_BUSY') {
-        await releaseAgentAndRetry(state, version, code, messageOf(error))
-        return false
+        return releaseAgentAndRetry(state, version, code, messageOf(error))
       }
       // The provider could not take the request: the lead waits and is retried, never lost.
       await engine
@@ -600,13 +642,16 @@ export function createLeadPipeline(deps: LeadPipelineDeps): LeadPipeline {
     }
   }
 
-  /** The agent could not take the call: give the lead to the next agent, within the attempt cap. */
+  /**
+   * The agent could not take the call: give the lead to the next agent, within the attempt cap.
+   * Returns true when the process goes on to distribute again (the caller runs it).
+   */
   async function releaseAgentAndRetry(
     state: ProcessState,
     version: string,
     code: LeadCallErrorCode,
     message: string,
-  ) {
+  ): Promise<boolean> {
     const attempt = state.attempt
     if (attempt?.state === 'recorded') {
       // The dial was refused: the reservation was never accepted.
@@ -623,11 +668,11 @@ export function createLeadPipeline(deps: LeadPipelineDeps): LeadPipeline {
         code,
         message: `No agent took the call after ${state.tried.length} attempt(s): ${message}`,
       })
-      return
+      return false
     }
     state.status = 'received'
     state.next = 'distribute'
-    if ((await save(state, version)) !== null) inBackground(advance(state.processId))
+    return (await save(state, version)) !== null
   }
 
   // ---------------------------------------------------------------- queue
@@ -651,9 +696,15 @@ export function createLeadPipeline(deps: LeadPipelineDeps): LeadPipeline {
       availableAt: until ?? at,
       payload: { reason },
     })
-    if (until !== undefined) await jobs.schedule('dispatch', { type: 'dispatch' }, until)
+    if (until !== undefined) await wakeDispatchAt(until)
     // Once per wait: a dispatch that finds no agent puts the lead back without a new event.
     if (!alreadyWaiting) events.emit('lead.queued', { processId: state.processId, reason, at: iso(at) })
+  }
+
+  /** Makes sure the queue is looked at again at `at` (one durable job per second). */
+  function wakeDispatchAt(at: number): Promise<void> {
+    const second = Math.ceil(at / 1000)
+    return jobs.schedule(`dispatch:${second}`, { type: 'dispatch' }, second * 1000)
   }
 
   async function positionOf(processId: string): Promise<number | undefined> {
@@ -790,7 +841,8 @@ export function createLeadPipeline(deps: LeadPipelineDeps): LeadPipeline {
       await jobs.cancel(`no-answer:${attempt.attemptId}`)
     }
     if (!isTerminalCallStatus(session.status)) {
-      await save(state, entry.version)
+      // Only what the process tracks is written: the agent connecting and the lead answering.
+      if (connects || state.status === 'in_call') await save(state, entry.version)
       return { applied: true }
     }
     await jobs.cancel(`no-answer:${attempt.attemptId}`)
@@ -810,18 +862,18 @@ export function createLeadPipeline(deps: LeadPipelineDeps): LeadPipeline {
     if (session.status === 'completed' && answered) {
       attempt.state = 'ended'
       await engine.complete(attempt.reservationId, { wrapUpMs: config.wrapUpMs }).catch(() => undefined)
+      // The agent is free after the wrap-up: queued leads are looked at again then.
+      if (config.wrapUpMs > 0) await wakeDispatchAt(now() + config.wrapUpMs)
       state.steps.track = outcome('done', Date.parse(event.at), { detail: { talkSec: session.talkSec } })
       await finish(state, version, 'completed')
       return
     }
     const agentFailed = !attempt.agentConnected || event.party === 'agent'
     if (agentFailed) {
-      await releaseAgentAndRetry(
-        state,
-        version,
-        session.status === 'busy' ? 'AGENT_BUSY' : 'AGENT_NOT_AVAILABLE',
-        session.status,
-      )
+      const code = session.status === 'busy' ? 'AGENT_BUSY' : 'AGENT_NOT_AVAILABLE'
+      // The next agent is tried once this event's handling lets go of the process.
+      if (await releaseAgentAndRetry(state, version, code, session.status))
+        inBackground(advance(state.processId))
       return
     }
     // The lead did not answer (or the call failed after the agent answered): free the agent, re-dial later.

@@ -1,0 +1,164 @@
+/**
+ * The lead pipeline, end to end.
+ *
+ * 1. Throughput: `submitLead` on memory storage with a zero-latency simulated provider, 1,000
+ *    agents, 100,000 leads (50 in flight): leads per second and submitLead latency p50/p99.
+ * 2. Critical path: contact sync and dial configured, the simulated provider answering every
+ *    request after 100 ms (one round trip). The time from `submitLead` until the provider has
+ *    answered the dial request, p50, divided by the round trip (`rtt`), beside a sequential
+ *    baseline measured in the same run: fetch agent statuses, create the contact, then dial.
+ *
+ * `pnpm bench pipeline [--json] [--leads N]`
+ */
+import { createLeadCall, memoryStorage, seededRandom, simulatedTelephony } from '@leadcall/core'
+
+const json = process.argv.includes('--json')
+const leadsAt = process.argv.indexOf('--leads')
+const LEADS = leadsAt >= 0 ? Number(process.argv[leadsAt + 1]) : 100_000
+const AGENTS = 1_000
+const IN_FLIGHT = 50
+const RTT_MS = 100
+const CRITICAL_SAMPLES = 40
+
+function report(record: { name: string; value: number; unit: string; baseline?: number; ratio?: number }) {
+  if (json) console.log(JSON.stringify(record))
+  else {
+    const extra =
+      record.baseline === undefined
+        ? ''
+        : `  (baseline ${record.baseline.toFixed(2)}, ratio ${record.ratio?.toFixed(2)})`
+    console.log(`${record.name.padEnd(36)} ${record.value.toFixed(2).padStart(12)} ${record.unit}${extra}`)
+  }
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  return (
+    sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN
+  )
+}
+
+const AREA_CODES = [212, 213, 305, 312, 404, 415, 617, 646, 702, 718]
+/** A distinct, valid US number for lead `i`. */
+function phone(i: number): string {
+  const area = AREA_CODES[i % AREA_CODES.length]
+  const rest = Math.floor(i / AREA_CODES.length)
+  const exchange = 200 + (rest % 800)
+  const line = Math.floor(rest / 800) % 10_000
+  return `+1${area}${exchange}${String(line).padStart(4, '0')}`
+}
+
+async function throughput() {
+  const telephony = simulatedTelephony({
+    seed: 1,
+    latencyMs: 0,
+    ringMs: 1,
+    talkMs: 1,
+    agentAnswerRate: 1,
+    answerRate: 1,
+  })
+  const app = createLeadCall({
+    storage: memoryStorage(),
+    telephony,
+    distribution: { random: seededRandom(1) },
+    compliance: { callingHours: false },
+    pipeline: { presencePollMs: 0 },
+  })
+  for (let i = 0; i < AGENTS; i++) {
+    await app.agents.upsert({
+      id: `agent-${String(i).padStart(4, '0')}`,
+      name: `Agent ${i}`,
+      status: 'available',
+    })
+  }
+  let done = 0
+  let settle: () => void = () => {}
+  const finished = new Promise<void>((resolve) => {
+    settle = resolve
+  })
+  const onEnd = () => {
+    done++
+    if (done === LEADS) settle()
+  }
+  app.on('lead.completed', onEnd)
+  app.on('lead.failed', onEnd)
+
+  const latencies: number[] = []
+  let next = 0
+  const start = performance.now()
+  const worker = async () => {
+    while (next < LEADS) {
+      const i = next++
+      const t = performance.now()
+      await app.submitLead({ name: `Lead ${i}`, phone: phone(i) })
+      latencies.push(performance.now() - t)
+      // Leads arrive as I/O events (HTTP requests): let timers and I/O run between them, as a
+      // server would. Memory storage never yields by itself.
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+  }
+  await Promise.all(Array.from({ length: IN_FLIGHT }, worker))
+  const submitted = performance.now() - start
+  await finished
+  const total = performance.now() - start
+  await app.close()
+  report({ name: 'pipeline.submitLead.throughput', value: (LEADS / submitted) * 1000, unit: 'leads/s' })
+  report({ name: 'pipeline.end-to-end.throughput', value: (LEADS / total) * 1000, unit: 'leads/s' })
+  report({ name: 'pipeline.submitLead.p50', value: percentile(latencies, 50), unit: 'ms' })
+  report({ name: 'pipeline.submitLead.p99', value: percentile(latencies, 99), unit: 'ms' })
+}
+
+async function criticalPath() {
+  const telephony = simulatedTelephony({
+    seed: 2,
+    latencyMs: RTT_MS,
+    ringMs: 50,
+    talkMs: 50,
+    agentAnswerRate: 1,
+    answerRate: 1,
+  })
+  const app = createLeadCall({
+    storage: memoryStorage(),
+    telephony,
+    distribution: { random: seededRandom(2) },
+    compliance: { callingHours: false },
+    pipeline: { contactSync: 'background' },
+  })
+  for (let i = 0; i < 20; i++)
+    await app.agents.upsert({ id: `agent-${i}`, name: `Agent ${i}`, status: 'available' })
+
+  // The dial request has been answered when the provider resolves it: timestamp that moment.
+  let dialAnswered = 0
+  const dial = telephony.dial.bind(telephony)
+  telephony.dial = async (request, options) => {
+    const result = await dial(request, options)
+    dialAnswered = performance.now()
+    return result
+  }
+
+  const leadcall: number[] = []
+  const sequential: number[] = []
+  for (let i = 0; i < CRITICAL_SAMPLES; i++) {
+    const t = performance.now()
+    await app.submitLead({ name: `Critical ${i}`, phone: phone(500_000 + i) })
+    leadcall.push(dialAnswered - t)
+
+    // Baseline: what hand-rolled systems do, one round trip after the other.
+    const s = performance.now()
+    const presence = await telephony.listAgentPresence!()
+    const lead = app.normalizeLead({ name: `Sequential ${i}`, phone: phone(600_000 + i) })
+    await telephony.syncContact!(lead)
+    const agent = (await app.agents.get(`agent-${i % 20}`))!
+    void presence
+    await dial({ attemptId: `seq-${i}`, processId: `seq-${i}`, agent, lead, timeoutMs: 30_000 })
+    sequential.push(performance.now() - s)
+    await new Promise((resolve) => setTimeout(resolve, 300)) // let the calls end: agents free again
+  }
+  await app.close()
+  const value = percentile(leadcall, 50) / RTT_MS
+  const baseline = percentile(sequential, 50) / RTT_MS
+  report({ name: 'critical-path', value, unit: 'rtt', baseline, ratio: value / baseline })
+}
+
+await criticalPath()
+await throughput()
