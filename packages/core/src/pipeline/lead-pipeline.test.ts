@@ -3,7 +3,7 @@ import { createLeadCall, type LeadCallApp } from '../app/create-lead-call.js'
 import type { LeadCallConfig } from '../config/config-schema.js'
 import { seededRandom } from '../distribution/random.js'
 import type { CallEvent } from '../domain/call-event.js'
-import { isLeadCallError } from '../errors/lead-call-error.js'
+import { isLeadCallError, LeadCallError } from '../errors/lead-call-error.js'
 import { memoryStorage } from '../storage/memory-storage.js'
 import type { StorageV1 } from '../storage/storage-v1.js'
 import { type SimulatedTelephonyOptions, simulatedTelephony } from '../telephony/simulated-telephony.js'
@@ -356,6 +356,76 @@ describe('dial path', () => {
     expect(result.agent?.id).toBe('bob')
     expect(telephony.stats.dialsRefused).toBe(1)
     expect(telephony.stats.dials).toBe(1)
+  })
+})
+
+describe('provider trouble and presence', () => {
+  it('keeps a lead the provider refused in the queue, uncounted against its cap, and dials it again later', async () => {
+    const telephony = simulatedTelephony({ seed: 1, agentAnswerRate: 1, answerRate: 1 })
+    const dial = telephony.dial.bind(telephony)
+    let refusals = 1
+    telephony.dial = async (request, options) => {
+      if (refusals-- > 0) throw new LeadCallError('CALL_FAILED', { message: 'carrier unavailable' })
+      return dial(request, options)
+    }
+    const { app, events } = setup({ telephony, config: { pipeline: { redialBackoffMs: [30_000] } } })
+    await agents(app, ['ann'])
+    const result = await app.submitLead(lead())
+    expect(result).toMatchObject({ status: 'queued' })
+    expect(events).toContain('queued:CALL_FAILED')
+    expect((await app.distribution.stats())[0]?.active).toBe(0) // the agent was given back
+    // 31 s later: well inside the 2 min between dials to one number, but the refused dial placed
+    // no call, so it does not count.
+    await vi.advanceTimersByTimeAsync(31_000)
+    expect(telephony.stats.dials).toBe(1)
+    expect((await app.process(result.processId))?.status).not.toBe('queued')
+  })
+
+  it('never re-dials blindly after a provider timeout: the call’s outcome is settled first', async () => {
+    const telephony = simulatedTelephony({ seed: 1, agentAnswerRate: 1, answerRate: 1, talkMs: 5_000 })
+    const dial = telephony.dial.bind(telephony)
+    let timeouts = 1
+    telephony.dial = async (request, options) => {
+      const placed = await dial(request, options) // the call IS placed…
+      if (timeouts-- > 0) throw new LeadCallError('PROVIDER_TIMEOUT') // …but the answer is lost
+      return placed
+    }
+    const { app } = setup({ telephony })
+    await agents(app, ['ann', 'bob'])
+    const result = await app.submitLead(lead())
+    expect(result.status).toBe('dialing')
+    await vi.advanceTimersByTimeAsync(60_000)
+    // The call's own events completed the process: no second dial to the lead.
+    expect(telephony.stats.dials).toBe(1)
+    expect((await app.process(result.processId))?.status).toBe('completed')
+  })
+
+  it('fails a lead every agent was tried for instead of waiting forever', async () => {
+    const { app } = setup({ sim: { agentAnswerRate: 0 } })
+    await agents(app, ['ann'])
+    const result = await app.submitLead(lead())
+    await vi.advanceTimersByTimeAsync(60_000)
+    expect(await app.process(result.processId)).toMatchObject({
+      status: 'failed',
+      error: { code: 'NO_AGENTS_AVAILABLE' },
+    })
+  })
+
+  it('polls the provider for presence: an agent it reports offline gets no lead', async () => {
+    const online = new Set(['ann', 'bob'])
+    const { app } = setup({
+      sim: { agentsOnline: online, talkMs: 1_000 },
+      config: { pipeline: { presencePollMs: 5_000 } },
+    })
+    await agents(app, ['ann', 'bob'])
+    await app.submitLead(lead()) // ann: the provider now knows her
+    await vi.advanceTimersByTimeAsync(10_000)
+    online.delete('ann')
+    await vi.advanceTimersByTimeAsync(5_000) // next poll: ann is offline at the provider
+    const explained = await app.distribution.explain({ processId: 'x', lead: { id: 'x' } })
+    expect(explained.agents.find((a) => a.agentId === 'ann')).toMatchObject({ reason: 'offline_at_provider' })
+    const next = await app.submitLead(lead())
+    expect(next.agent?.id).toBe('bob')
   })
 })
 

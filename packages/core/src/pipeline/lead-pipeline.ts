@@ -516,6 +516,18 @@ export function createLeadPipeline(deps: LeadPipelineDeps): LeadPipeline {
       return true
     } catch (error) {
       if (!LeadCallError.isInstance(error) || error.code !== 'NO_AGENTS_AVAILABLE') throw error
+      if (state.tried.length > 0) {
+        // Every agent there is was tried for this lead: waiting would wait forever.
+        const everyone = await engine.stats()
+        if (everyone.every((agent) => state.tried.includes(agent.agentId))) {
+          state.steps.distribute = outcome('failed', startedAt, { errorCode: 'NO_AGENTS_AVAILABLE' })
+          await finish(state, version, 'failed', {
+            code: 'NO_AGENTS_AVAILABLE',
+            message: `Every agent was tried for this lead (${state.tried.length})`,
+          })
+          return false
+        }
+      }
       state.steps.distribute = outcome('waiting', startedAt, { errorCode: 'NO_AGENTS_AVAILABLE' })
       if (config.whenNoAgent === 'reject') {
         await finish(state, version, 'rejected', { code: 'NO_AGENTS_AVAILABLE', message: error.message })
@@ -627,7 +639,39 @@ export function createLeadPipeline(deps: LeadPipelineDeps): LeadPipeline {
       return false
     } catch (error) {
       const code = LeadCallError.isInstance(error) ? error.code : 'CALL_FAILED'
+      if (code === 'PROVIDER_TIMEOUT') {
+        // The request may have reached the provider: the outcome is unknown, so the lead is never
+        // dialed again blindly. The agent stays held; the call's events, or the no-answer timeout
+        // when none come, settle it.
+        state.steps.dial = outcome('waiting', startedAt, { errorCode: code })
+        attempt.state = 'accepted'
+        state.next = 'track'
+        const pending = createCallSession({
+          id: attempt.callId,
+          processId: state.processId,
+          leadId: state.lead.id,
+          agentId: attempt.agentId,
+          provider: telephony.name,
+          attemptId: attempt.attemptId,
+          mode: 'agent_first',
+          at: iso(startedAt),
+        })
+        const saved = await save(state, version, {
+          mutations: [{ type: 'set', key: k.call(attempt.callId), value: pending }],
+        })
+        if (saved === null) return true
+        await engine.accept(attempt.reservationId).catch(() => undefined)
+        await jobs.schedule(
+          `no-answer:${attempt.attemptId}`,
+          { type: 'no_answer', processId: state.processId, attemptId: attempt.attemptId },
+          startedAt + config.noAnswerTimeoutMs,
+        )
+        return false
+      }
+      // The provider refused the request: no call was placed, so it does not count against the
+      // number's attempt cap.
       state.steps.dial = outcome('failed', startedAt, { errorCode: code })
+      await forgetDialAttempt(state.lead.phone, attempt.startedAt)
       if (code === 'AGENT_NOT_AVAILABLE' || code === 'AGENT_BUSY') {
         return releaseAgentAndRetry(state, version, code, messageOf(error))
       }
@@ -636,9 +680,26 @@ export function createLeadPipeline(deps: LeadPipelineDeps): LeadPipeline {
         .reject(attempt.reservationId, { code: 'CALL_FAILED', reason: messageOf(error) })
         .catch(() => undefined)
       state.attempt = { ...attempt, state: 'ended' }
+      state.tried = state.tried.filter((id) => id !== attempt.agentId) // the agent did nothing wrong
       state.next = 'compliance'
       await enqueue(state, version, code, now() + (config.redialBackoffMs[0] ?? 60_000))
       return false
+    }
+  }
+
+  /** Removes a dial attempt that placed no call from the number's attempt log. */
+  async function forgetDialAttempt(phone: string, at: number): Promise<void> {
+    for (let i = 0; i < MAX_CAS; i++) {
+      const entry = await storage.get<number[]>(ns, k.dialLog(phone))
+      if (!entry) return
+      const index = entry.value.lastIndexOf(at)
+      if (index < 0) return
+      const value = entry.value.filter((_, j) => j !== index)
+      const written = await storage.atomic(ns, {
+        checks: [{ key: k.dialLog(phone), version: entry.version }],
+        mutations: [{ type: 'set', key: k.dialLog(phone), value, ttlMs: 86_400_000 }],
+      })
+      if (written.ok) return
     }
   }
 
@@ -962,8 +1023,8 @@ export function createLeadPipeline(deps: LeadPipelineDeps): LeadPipeline {
     const byRef = new Map<string, string>()
     for (const s of stats) {
       const agent = await deps.getAgent(s.agentId)
-      const ref = agent?.providerRefs[telephony.name]
-      if (ref) byRef.set(ref, s.agentId)
+      // The agent's id at this provider; its leadcall id when none is set.
+      if (agent) byRef.set(agent.providerRefs[telephony.name] ?? agent.id, s.agentId)
     }
     for (const report of reports) {
       const agentId = byRef.get(report.providerAgentId)
