@@ -28,6 +28,7 @@ import { createIsoFormatter } from '../util/iso-time.js'
 import { createJobScheduler, type PipelineJob } from './job-scheduler.js'
 import type { ResolvedPipelineConfig } from './pipeline-config.js'
 import {
+  type DialAttempt,
   OPEN_STATUSES,
   type PipelineStatus,
   type PipelineStep,
@@ -599,16 +600,7 @@ export function createLeadPipeline(deps: LeadPipelineDeps): LeadPipeline {
         },
       })
       state.next = 'track'
-      const session = createCallSession({
-        id: attempt.callId,
-        processId: state.processId,
-        leadId: state.lead.id,
-        agentId: attempt.agentId,
-        provider: telephony.name,
-        attemptId: attempt.attemptId,
-        mode: 'agent_first',
-        at: iso(startedAt),
-      })
+      const session = callSessionOf(state, attempt, startedAt)
       if (result.providerCallId !== undefined) session.providerCallId = result.providerCallId
       const mutations: AtomicMutation[] = [{ type: 'set', key: k.call(attempt.callId), value: session }]
       if (result.providerCallId !== undefined) {
@@ -646,18 +638,10 @@ export function createLeadPipeline(deps: LeadPipelineDeps): LeadPipeline {
         state.steps.dial = outcome('waiting', startedAt, { errorCode: code })
         attempt.state = 'accepted'
         state.next = 'track'
-        const pending = createCallSession({
-          id: attempt.callId,
-          processId: state.processId,
-          leadId: state.lead.id,
-          agentId: attempt.agentId,
-          provider: telephony.name,
-          attemptId: attempt.attemptId,
-          mode: 'agent_first',
-          at: iso(startedAt),
-        })
         const saved = await save(state, version, {
-          mutations: [{ type: 'set', key: k.call(attempt.callId), value: pending }],
+          mutations: [
+            { type: 'set', key: k.call(attempt.callId), value: callSessionOf(state, attempt, startedAt) },
+          ],
         })
         if (saved === null) return true
         await engine.accept(attempt.reservationId).catch(() => undefined)
@@ -685,6 +669,20 @@ export function createLeadPipeline(deps: LeadPipelineDeps): LeadPipeline {
       await enqueue(state, version, code, now() + (config.redialBackoffMs[0] ?? 60_000))
       return false
     }
+  }
+
+  /** The call session of a dial attempt, as it starts. */
+  function callSessionOf(state: ProcessState, attempt: DialAttempt, startedAt: number): CallSession {
+    return createCallSession({
+      id: attempt.callId,
+      processId: state.processId,
+      leadId: state.lead.id,
+      agentId: attempt.agentId,
+      provider: telephony?.name ?? 'none',
+      attemptId: attempt.attemptId,
+      mode: 'agent_first',
+      at: iso(startedAt),
+    })
   }
 
   /** Removes a dial attempt that placed no call from the number's attempt log. */

@@ -1,20 +1,12 @@
 import type { Lead } from '../domain/lead.js'
+import { type ProcessStepName, ProcessStepNameSchema } from '../domain/process-record.js'
 import type { LeadCallErrorCode } from '../errors/lead-call-error.js'
 
-/** The steps of a lead process, in order. */
-export const PIPELINE_STEPS = [
-  'normalize',
-  'deduplicate',
-  'compliance',
-  'classify',
-  'contactSync',
-  'distribute',
-  'dial',
-  'track',
-] as const
+/** The steps of a lead process, in order (the domain's `ProcessStepNameSchema`). */
+export const PIPELINE_STEPS = ProcessStepNameSchema.options
 
 /** One step of a lead process. */
-export type PipelineStep = (typeof PIPELINE_STEPS)[number]
+export type PipelineStep = ProcessStepName
 
 /** Where a lead process stands. Open statuses are `received`, `queued`, `dialing` and `in_call`. */
 export type PipelineStatus =

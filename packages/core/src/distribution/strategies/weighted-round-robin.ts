@@ -1,3 +1,4 @@
+import { BinaryHeap } from '../../util/binary-heap.js'
 import type {
   AgentView,
   DistributionRequest,
@@ -6,7 +7,6 @@ import type {
   StrategyCommit,
   StrategyIndex,
 } from '../strategy.js'
-import { BinaryHeap } from '../structures/binary-heap.js'
 import { OrderedSet } from '../structures/ordered-set.js'
 import { compareTies, isRecord, once, randomIndex } from './shared.js'
 

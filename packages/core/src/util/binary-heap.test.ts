@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { seededRandom } from '../random.js'
+import { seededRandom } from '../distribution/random.js'
 import { BinaryHeap } from './binary-heap.js'
 
 describe('BinaryHeap', () => {

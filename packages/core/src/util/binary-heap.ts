@@ -1,6 +1,7 @@
 /**
- * A binary heap ordered by a comparator: the element that compares lowest is on top. Used for small,
- * short-lived heaps such as the k-way merge of the smooth weighted round robin's weight classes.
+ * A binary heap ordered by a comparator: the element that compares lowest is on top. Used by the
+ * memory storage's schedules (expiries, delays, leases) and by the smooth weighted round robin's
+ * k-way merge of weight classes.
  *
  * @internal
  * @module
@@ -8,7 +9,7 @@
 
 /** A binary heap with a comparator. @internal */
 export class BinaryHeap<T> {
-  private readonly heap: T[]
+  private heap: T[]
 
   /**
    * @param compare order of the elements: negative when `a` comes out first.
@@ -66,6 +67,17 @@ export class BinaryHeap<T> {
     }
     this.heap[0] = value
     this.siftDown(0)
+  }
+
+  /** Keeps only the elements `keep` accepts, and restores the heap order. O(n). */
+  compact(keep: (value: T) => boolean): void {
+    this.heap = this.heap.filter(keep)
+    for (let index = (this.heap.length >> 1) - 1; index >= 0; index--) this.siftDown(index)
+  }
+
+  /** Removes every element. */
+  clear(): void {
+    this.heap = []
   }
 
   private siftDown(start: number): void {
