@@ -12,6 +12,12 @@ import type { Lead } from '../domain/lead.js'
 import { normalizeLead } from '../domain/normalize-lead.js'
 import { validationError } from '../errors/validation.js'
 import { createEventBus, type LeadCallEvents } from '../events/event-bus.js'
+import {
+  createLeadImporter,
+  type ImportOptions,
+  type ImportSource,
+  type ImportSummary,
+} from '../import/import-leads.js'
 import { childLogger, type Logger, silentLogger } from '../logging/logger.js'
 import {
   createLeadPipeline,
@@ -23,6 +29,8 @@ import {
 import type { ProcessState } from '../pipeline/process-state.js'
 import { memoryStorage } from '../storage/memory-storage.js'
 import type { StorageCallOptions, StorageV1 } from '../storage/storage-v1.js'
+import { createTracking } from '../tracking/create-tracking.js'
+import type { TrackingApi } from '../tracking/tracking-api.js'
 import { type AgentsApi, createAgentsApi } from './agents-api.js'
 
 /** A leadcall app: the object `createLeadCall` returns. */
@@ -41,6 +49,14 @@ export interface LeadCallApp extends LeadCallEvents {
   readonly distribution: DistributionApi
   /** The queue of leads waiting for an agent or a calling window. */
   readonly queue: LeadQueueApi
+  /** Process records, incremental metrics, analytics, export and retention. */
+  readonly tracking: TrackingApi
+  /**
+   * Imports leads from CSV (a file path, a string, or a stream of text/bytes), in bounded memory:
+   * each row validated (rejected rows reported with their line and reason), duplicates skipped,
+   * the rest submitted in batches with bounded concurrency, with `import.progress` events.
+   */
+  importLeads(source: ImportSource, options?: ImportOptions): Promise<ImportSummary>
   /**
    * Takes a lead from arrival to a ringing agent: normalize, de-duplicate, compliance, classify,
    * contact sync, distribute, dial — each step persisted before the next. Resolves as soon as the
@@ -123,6 +139,23 @@ export function createLeadCall(config: LeadCallConfig = {}): LeadCallApp {
   })
   pipeline.start()
   const lanes = pipeline
+  const tracking = createTracking({
+    storage,
+    ns,
+    events,
+    now,
+    maskPii: resolved.privacy.maskPii,
+    config: resolved.tracking,
+    getProcess: (id) => lanes.process(id),
+    agents,
+    queueSize: () => lanes.queue.size(),
+    logger,
+  })
+  const importLeads = createLeadImporter({
+    submitLead: (input, options) => lanes.submitLead(input, options),
+    events,
+    defaultCountry: resolved.phone.defaultCountry,
+  })
 
   return {
     config: resolved,
@@ -132,6 +165,8 @@ export function createLeadCall(config: LeadCallConfig = {}): LeadCallApp {
     agents,
     distribution,
     queue: lanes.queue,
+    tracking,
+    importLeads,
     submitLead: (input, options) => lanes.submitLead(input, options),
     handleCallEvent: (event, options) => lanes.handleCallEvent(event, options),
     resume: (options) => lanes.resume(options),
@@ -144,6 +179,7 @@ export function createLeadCall(config: LeadCallConfig = {}): LeadCallApp {
       normalizeLead(input, { defaultCountry: resolved.phone.defaultCountry, now: () => new Date(now()) }),
     async close() {
       lanes.stop()
+      await tracking.close()
       distribution.close()
       await resolved.telephony?.close?.()
       events.clear()

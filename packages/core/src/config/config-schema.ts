@@ -6,6 +6,7 @@ import type { Logger } from '../logging/logger.js'
 import { PipelineConfigSchema } from '../pipeline/pipeline-config.js'
 import type { StorageV1 } from '../storage/storage-v1.js'
 import type { TelephonyProviderV1 } from '../telephony/telephony-provider.js'
+import { TrackingConfigSchema } from '../tracking/tracking-config.js'
 
 const isStorage = (value: unknown): value is StorageV1 =>
   typeof value === 'object' &&
@@ -96,6 +97,8 @@ export const LeadCallConfigSchema = z.strictObject({
   compliance: ComplianceConfigSchema.prefault({}),
   /** Queueing, de-duplication, contact sync, dialing and retries. */
   pipeline: PipelineConfigSchema.prefault({}),
+  /** Process records, metrics and the optional JSONL file sink. */
+  tracking: TrackingConfigSchema.prefault({}),
   /** A pino-compatible logger; silent by default. */
   logger: z
     .custom<Logger>(isLogger, 'Expected a pino-compatible logger (debug, info, warn, error)')

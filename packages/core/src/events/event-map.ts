@@ -108,6 +108,18 @@ export interface LeadFailedEvent {
   at: string
 }
 
+/** Payload of `import.progress`: a CSV import moving on. */
+export interface ImportProgressEvent {
+  importId: string
+  /** Rows read so far (header excluded). */
+  rows: number
+  accepted: number
+  queued: number
+  rejected: number
+  duplicates: number
+  done: boolean
+}
+
 /** Payload of `listener.error`: a listener threw; the error was caught so the pipeline goes on. */
 export interface ListenerErrorEvent {
   event: string
@@ -133,6 +145,7 @@ export interface LeadCallEventMap {
   'agent.status': AgentStatusEvent
   'agent.upserted': AgentUpsertedEvent
   'agent.removed': AgentRemovedEvent
+  'import.progress': ImportProgressEvent
   'listener.error': ListenerErrorEvent
 }
 
