@@ -19,7 +19,13 @@ describe('README snippets run as written', () => {
   mkdirSync(scratch, { recursive: true })
   afterAll(() => rmSync(scratch, { recursive: true, force: true }))
 
-  for (const file of ['README.md', 'packages/core/README.md', 'docs/distribution.md', 'docs/storage.md']) {
+  for (const file of [
+    'README.md',
+    'packages/core/README.md',
+    'docs/distribution.md',
+    'docs/storage.md',
+    'docs/pipeline.md',
+  ]) {
     snippets(file).forEach((code, i) => {
       it(`${file} #${i + 1}`, async () => {
         const path = join(scratch, `${file.replaceAll(/[/.]/g, '-')}-${i}.ts`)
