@@ -23,8 +23,8 @@ import type { RecordChange } from '../packages/core/src/tracking/record-store.js
 import type { TrackingDeps } from '../packages/core/src/tracking/tracking-api.js'
 import { TrackingConfigSchema } from '../packages/core/src/tracking/tracking-config.js'
 import { createIsoFormatter } from '../packages/core/src/util/iso-time.js'
+import { report } from './support.js'
 
-const json = process.argv.includes('--json')
 const recordsAt = process.argv.indexOf('--records')
 const RECORDS = recordsAt >= 0 ? Number(process.argv[recordsAt + 1]) : 1_000_000
 const BATCH = 1_000
@@ -32,30 +32,6 @@ const AGENTS = 50
 const FROM = Date.parse('2026-10-01T00:00:00.000Z')
 const TO = Date.parse('2026-11-01T00:00:00.000Z')
 const ANALYTICS_RUNS = 15
-
-interface BenchRecord {
-  name: string
-  value: number
-  unit: string
-  baseline?: number
-  ratio?: number
-}
-
-function report(record: BenchRecord): void {
-  if (json) {
-    console.log(JSON.stringify(record))
-    return
-  }
-  const extra =
-    record.baseline === undefined
-      ? ''
-      : `  (baseline ${fmt(record.baseline)}, ratio ${record.ratio?.toFixed(5)})`
-  console.log(`${record.name.padEnd(52)} ${fmt(record.value).padStart(12)} ${record.unit}${extra}`)
-}
-
-function fmt(n: number): string {
-  return n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(2)
-}
 
 /** sfc32: a small seeded generator, so every run writes the same month. */
 function seeded(seed: number): () => number {

@@ -26,38 +26,14 @@ import {
   weightedRandom,
   weightedRoundRobin,
 } from '@leadcall/core'
+import { report } from './support.js'
 
-const json = process.argv.includes('--json')
 const quick = process.argv.includes('--quick')
 const SIZES = [10, 100, 1_000, 10_000]
 const MIN_MS = quick ? 150 : 600
 const MIN_DECISIONS = quick ? 300 : 2_000
 const onlyAt = process.argv.indexOf('--only')
 const only = onlyAt >= 0 ? process.argv[onlyAt + 1]?.split(',') : undefined
-
-interface BenchRecord {
-  name: string
-  value: number
-  unit: string
-  baseline?: number
-  ratio?: number
-}
-
-function report(record: BenchRecord): void {
-  if (json) {
-    console.log(JSON.stringify(record))
-    return
-  }
-  const extra =
-    record.baseline === undefined
-      ? ''
-      : `  (baseline ${fmt(record.baseline)}, ratio ${record.ratio?.toFixed(2)})`
-  console.log(`${record.name.padEnd(44)} ${fmt(record.value).padStart(12)} ${record.unit}${extra}`)
-}
-
-function fmt(n: number): string {
-  return n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(2)
-}
 
 const strategies: [string, () => DistributionStrategy][] = [
   ['round-robin', () => roundRobin()],

@@ -16,16 +16,10 @@
 import { type ChildProcess, fork } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { serve } from '@hono/node-server'
-import {
-  createHttpHandler,
-  createLeadCall,
-  memoryStorage,
-  seededRandom,
-  simulatedTelephony,
-} from '@leadcall/core'
+import { createHttpHandler } from '@leadcall/core'
 import autocannon from 'autocannon'
+import { phone, report, zeroLatencyApp } from './support.js'
 
-const json = process.argv.includes('--json')
 const quick = process.argv.includes('--quick')
 const CONNECTIONS = 50
 const DURATION_S = quick ? 3 : 10
@@ -33,65 +27,11 @@ const WARMUP_S = quick ? 1 : 2
 const AGENTS = 1_000
 const SERVER_FLAG = '--serve'
 
-interface BenchRecord {
-  name: string
-  value: number
-  unit: string
-  baseline?: number
-  ratio?: number
-}
-
-function report(record: BenchRecord): void {
-  if (json) {
-    console.log(JSON.stringify(record))
-    return
-  }
-  const extra =
-    record.baseline === undefined
-      ? ''
-      : `  (baseline ${fmt(record.baseline)}, ratio ${record.ratio?.toFixed(2)})`
-  console.log(`${record.name.padEnd(28)} ${fmt(record.value).padStart(12)} ${record.unit}${extra}`)
-}
-
-function fmt(n: number): string {
-  return n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(2)
-}
-
-const AREA_CODES = [212, 213, 305, 312, 404, 415, 617, 646, 702, 718]
-/** A distinct, valid US number for lead `i`. */
-function phone(i: number): string {
-  const area = AREA_CODES[i % AREA_CODES.length]
-  const rest = Math.floor(i / AREA_CODES.length)
-  const exchange = 200 + (rest % 800)
-  const line = Math.floor(rest / 800) % 10_000
-  return `+1${area}${exchange}${String(line).padStart(4, '0')}`
-}
-
 // ------------------------------------------------------------------------------------- server
 
 /** The child: serves the handler and the bare baseline on one server, then tells its port. */
 async function runServer(): Promise<void> {
-  const app = createLeadCall({
-    storage: memoryStorage(),
-    telephony: simulatedTelephony({
-      seed: 1,
-      latencyMs: 0,
-      ringMs: 1,
-      talkMs: 1,
-      agentAnswerRate: 1,
-      answerRate: 1,
-    }),
-    distribution: { random: seededRandom(1) },
-    compliance: { callingHours: false },
-    pipeline: { presencePollMs: 0 },
-  })
-  for (let i = 0; i < AGENTS; i++) {
-    await app.agents.upsert({
-      id: `agent-${String(i).padStart(4, '0')}`,
-      name: `Agent ${i}`,
-      status: 'available',
-    })
-  }
+  const app = await zeroLatencyApp(AGENTS)
   const leadcall = createHttpHandler(app, { metrics: false })
   const bare = async (request: Request): Promise<Response> => {
     JSON.parse(await request.text())

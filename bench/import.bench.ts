@@ -26,29 +26,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { finished } from 'node:stream/promises'
 import { fileURLToPath } from 'node:url'
-import {
-  createLeadCall,
-  createLeadImporter,
-  type ImportSummary,
-  memoryStorage,
-  seededRandom,
-  simulatedTelephony,
-} from '@leadcall/core'
+import { createLeadImporter, type ImportSummary } from '@leadcall/core'
+import { json, phone, report, zeroLatencyApp } from './support.js'
 
-const json = process.argv.includes('--json')
 const rowsAt = process.argv.indexOf('--rows')
 const ROWS = rowsAt >= 0 ? Number(process.argv[rowsAt + 1]) : 100_000
 const AGENTS = 1_000
 const SAMPLE_MS = 50
 const MB = 1024 * 1024
-
-interface BenchRecord {
-  name: string
-  value: number
-  unit: string
-  baseline?: number
-  ratio?: number
-}
 
 /** What a child process reports back. */
 interface RunResult {
@@ -56,26 +41,6 @@ interface RunResult {
   peakRssGrowthMb: number
   idleRssMb: number
   summary: Omit<ImportSummary, 'rejected'>
-}
-
-function report(record: BenchRecord): void {
-  if (json) {
-    console.log(JSON.stringify(record))
-    return
-  }
-  const extra =
-    record.baseline === undefined
-      ? ''
-      : `  (baseline ${record.baseline.toFixed(1)}, ratio ${record.ratio?.toFixed(2)})`
-  console.log(`${record.name.padEnd(36)} ${record.value.toFixed(1).padStart(12)} ${record.unit}${extra}`)
-}
-
-const AREA_CODES = [212, 213, 305, 312, 404, 415, 617, 646, 702, 718]
-/** A distinct, valid US number for row `i`. */
-function phone(i: number): string {
-  const area = AREA_CODES[i % AREA_CODES.length]
-  const rest = Math.floor(i / AREA_CODES.length)
-  return `+1${area}${200 + (rest % 800)}${String(Math.floor(rest / 800) % 10_000).padStart(4, '0')}`
 }
 
 async function generate(path: string, rows: number): Promise<void> {
@@ -123,27 +88,7 @@ function strip(summary: ImportSummary): RunResult['summary'] {
 }
 
 async function runApp(path: string): Promise<RunResult> {
-  const app = createLeadCall({
-    storage: memoryStorage(),
-    telephony: simulatedTelephony({
-      seed: 1,
-      latencyMs: 0,
-      ringMs: 1,
-      talkMs: 1,
-      agentAnswerRate: 1,
-      answerRate: 1,
-    }),
-    distribution: { random: seededRandom(1) },
-    compliance: { callingHours: false },
-    pipeline: { presencePollMs: 0 },
-  })
-  for (let i = 0; i < AGENTS; i++) {
-    await app.agents.upsert({
-      id: `agent-${String(i).padStart(4, '0')}`,
-      name: `Agent ${i}`,
-      status: 'available',
-    })
-  }
+  const app = await zeroLatencyApp(AGENTS)
   const { result, ms, growth, idle } = await measured(() => app.importLeads({ path }))
   await app.close()
   return {

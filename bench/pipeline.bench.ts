@@ -11,8 +11,8 @@
  * `pnpm bench pipeline [--json] [--leads N]`
  */
 import { createLeadCall, memoryStorage, seededRandom, simulatedTelephony } from '@leadcall/core'
+import { percentile, phone, report, zeroLatencyApp } from './support.js'
 
-const json = process.argv.includes('--json')
 const leadsAt = process.argv.indexOf('--leads')
 const LEADS = leadsAt >= 0 ? Number(process.argv[leadsAt + 1]) : 100_000
 const AGENTS = 1_000
@@ -20,57 +20,8 @@ const IN_FLIGHT = 50
 const RTT_MS = 100
 const CRITICAL_SAMPLES = 40
 
-function report(record: { name: string; value: number; unit: string; baseline?: number; ratio?: number }) {
-  if (json) console.log(JSON.stringify(record))
-  else {
-    const extra =
-      record.baseline === undefined
-        ? ''
-        : `  (baseline ${record.baseline.toFixed(2)}, ratio ${record.ratio?.toFixed(2)})`
-    console.log(`${record.name.padEnd(36)} ${record.value.toFixed(2).padStart(12)} ${record.unit}${extra}`)
-  }
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  return (
-    sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN
-  )
-}
-
-const AREA_CODES = [212, 213, 305, 312, 404, 415, 617, 646, 702, 718]
-/** A distinct, valid US number for lead `i`. */
-function phone(i: number): string {
-  const area = AREA_CODES[i % AREA_CODES.length]
-  const rest = Math.floor(i / AREA_CODES.length)
-  const exchange = 200 + (rest % 800)
-  const line = Math.floor(rest / 800) % 10_000
-  return `+1${area}${exchange}${String(line).padStart(4, '0')}`
-}
-
 async function throughput() {
-  const telephony = simulatedTelephony({
-    seed: 1,
-    latencyMs: 0,
-    ringMs: 1,
-    talkMs: 1,
-    agentAnswerRate: 1,
-    answerRate: 1,
-  })
-  const app = createLeadCall({
-    storage: memoryStorage(),
-    telephony,
-    distribution: { random: seededRandom(1) },
-    compliance: { callingHours: false },
-    pipeline: { presencePollMs: 0 },
-  })
-  for (let i = 0; i < AGENTS; i++) {
-    await app.agents.upsert({
-      id: `agent-${String(i).padStart(4, '0')}`,
-      name: `Agent ${i}`,
-      status: 'available',
-    })
-  }
+  const app = await zeroLatencyApp(AGENTS)
   let done = 0
   let settle: () => void = () => {}
   const finished = new Promise<void>((resolve) => {
