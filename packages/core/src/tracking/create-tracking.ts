@@ -168,9 +168,9 @@ export function createTrackingCore(deps: TrackingDeps): TrackingCore {
 
   async function sync(processId: string, notes: EventNotes): Promise<void> {
     for (let i = 0; i < MAX_CAS; i++) {
-      const entry = await storage.get<ProcessRecord>(ns, tk.record(processId))
       const state = await deps.getProcess(processId)
-      if (!state) return // not a pipeline process, or removed
+      if (!state) return // not a pipeline process (e.g. a decision made outside it), or removed
+      const entry = await storage.get<ProcessRecord>(ns, tk.record(processId))
       if (!entry && state.receivedAt < Math.max(cutoff, retentionCutoff())) return
       const next = buildRecord(entry?.value, state, notes, {
         mask: deps.maskPii,
