@@ -54,7 +54,11 @@ describe('JSONL sink through a real app', () => {
     await app.agents.upsert({ id: 'ann', name: 'Ann', status: 'available' })
     const done = await app.submitLead({ name: 'Mario Rossi', phone: '+39 350 123 4567' })
     await vi.advanceTimersByTimeAsync(20_000) // the call ends; a batch is flushed
-    expect(await linesOf(join(logs, 'lead-distribution-2026-11-23.jsonl'))).toHaveLength(1)
+    // The flush is on a (fake) timer, the file write is real I/O: wait for the write itself.
+    await vi.waitFor(
+      async () => expect(await linesOf(join(logs, 'lead-distribution-2026-11-23.jsonl'))).toHaveLength(1),
+      { timeout: 5_000, interval: 20 },
+    )
     const blocked = await app.submitLead({ name: 'Blocked', phone: '+1 415 555 0001' })
     const open = await app.submitLead({ name: 'Still ringing', phone: '+39 350 765 4321' })
     await vi.advanceTimersByTimeAsync(300)
