@@ -38,11 +38,7 @@ class CustomIndex implements StrategyIndex {
   upsert(view: AgentView): void {
     const current = this.members.get(view.agent.id)
     this.members.set(view.agent.id, view)
-    if (current === undefined) this.set.insert(view)
-    else if (!this.set.replace(current, view)) {
-      this.set.delete(current)
-      this.set.insert(view)
-    }
+    this.set.update(current, view)
   }
 
   remove(agentId: string): void {

@@ -7,7 +7,7 @@ import type {
   StrategyIndex,
 } from '../strategy.js'
 import { OrderedSet } from '../structures/ordered-set.js'
-import { compareTies, isRecord } from './shared.js'
+import { compareTies, isRecord, once, viewsOf } from './shared.js'
 import { type CountWindow, dateFormatter, windowKeyCache } from './window-key.js'
 
 const NAME = 'fewest-assigned'
@@ -80,10 +80,7 @@ class FewestAssignedIndex implements StrategyIndex {
     if (current === undefined || this.window === undefined) return
     const entry: Entry = { view, count: Math.max(persistedCount(view, this.window), member.floor) }
     member.entry = entry
-    if (!this.set.replace(current, entry)) {
-      this.set.delete(current)
-      this.set.insert(entry)
-    }
+    this.set.update(current, entry)
   }
 
   remove(agentId: string): void {
@@ -94,15 +91,9 @@ class FewestAssignedIndex implements StrategyIndex {
     if (member.entry !== undefined) this.set.delete(member.entry)
   }
 
-  *candidates(_request: DistributionRequest, _state: unknown): Generator<AgentView, void, undefined> {
+  candidates(_request: DistributionRequest, _state: unknown): Iterable<AgentView> {
     this.resolve(this.keyAt(this.now()))
-    const seen = new Set<string>()
-    for (const entry of this.set.values()) {
-      const id = entry.view.agent.id
-      if (seen.has(id)) continue
-      seen.add(id)
-      yield entry.view
-    }
+    return once(viewsOf(this.set.values()))
   }
 
   commit(chosen: AgentView): StrategyCommit {

@@ -29,11 +29,7 @@ class RoundRobinIndex implements StrategyIndex {
     const id = view.agent.id
     const current = this.members.get(id)
     this.members.set(id, view)
-    if (current === undefined) this.set.insert(view)
-    else if (!this.set.replace(current, view)) {
-      this.set.delete(current)
-      this.set.insert(view)
-    }
+    this.set.update(current, view)
   }
 
   remove(agentId: string): void {

@@ -58,6 +58,11 @@ export function innerView(view: AgentView, outerName: string, innerName: string)
   return { ...view, state: { ...view.state, strategy } }
 }
 
+/** The views of index entries that carry one. @internal */
+export function* viewsOf(entries: Iterable<{ view: AgentView }>): Generator<AgentView, void, undefined> {
+  for (const entry of entries) yield entry.view
+}
+
 /** Yields each agent once, the first time it comes. @internal */
 export function* once(views: Iterable<AgentView>): Generator<AgentView, void, undefined> {
   const seen = new Set<string>()

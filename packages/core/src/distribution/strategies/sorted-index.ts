@@ -8,7 +8,7 @@
  */
 import type { AgentView, DistributionRequest, StrategyCommit, StrategyIndex } from '../strategy.js'
 import { OrderedSet } from '../structures/ordered-set.js'
-import { compareTies } from './shared.js'
+import { compareTies, once, viewsOf } from './shared.js'
 
 /** One agent in a {@link SortedIndex}. @internal */
 export interface SortedEntry {
@@ -35,11 +35,7 @@ export class SortedIndex implements StrategyIndex {
     const entry: SortedEntry = { view, key: this.keyOf(view) }
     const current = this.members.get(view.agent.id)
     this.members.set(view.agent.id, entry)
-    if (current === undefined) this.set.insert(entry)
-    else if (!this.set.replace(current, entry)) {
-      this.set.delete(current)
-      this.set.insert(entry)
-    }
+    this.set.update(current, entry)
   }
 
   remove(agentId: string): void {
@@ -49,14 +45,8 @@ export class SortedIndex implements StrategyIndex {
     this.set.delete(current)
   }
 
-  *candidates(_request: DistributionRequest, _state: unknown): Generator<AgentView, void, undefined> {
-    const seen = new Set<string>()
-    for (const entry of this.set.values()) {
-      const id = entry.view.agent.id
-      if (seen.has(id)) continue
-      seen.add(id)
-      yield entry.view
-    }
+  candidates(_request: DistributionRequest, _state: unknown): Iterable<AgentView> {
+    return once(viewsOf(this.set.values()))
   }
 
   commit(): StrategyCommit {

@@ -161,11 +161,7 @@ class WeightedRoundRobinIndex implements StrategyIndex {
         : entry.base
     const next: Entry = { view, base, cap: entry.cap }
     member.entry = next
-    const set = this.classOf(key, view.agent.weight).set
-    if (!set.replace(entry, next)) {
-      set.delete(entry)
-      set.insert(next)
-    }
+    this.classOf(key, view.agent.weight).set.update(entry, next)
   }
 
   remove(agentId: string): void {

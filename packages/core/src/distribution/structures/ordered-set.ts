@@ -98,6 +98,20 @@ export class OrderedSet<T> {
     return true
   }
 
+  /**
+   * Puts `next` where it belongs in place of `current` (or adds it when `current` is undefined):
+   * swapped in place when their order is the same, moved otherwise.
+   */
+  update(current: T | undefined, next: T): void {
+    if (current === undefined) {
+      this.insert(next)
+      return
+    }
+    if (this.replace(current, next)) return
+    this.delete(current)
+    this.insert(next)
+  }
+
   /** The first element, if any. */
   first(): T | undefined {
     return this.chunks[0]?.[0]
