@@ -136,6 +136,7 @@ export function createLeadCall(config: LeadCallConfig = {}): LeadCallApp {
     telephony: resolved.telephony,
     defaultCountry: resolved.phone.defaultCountry,
     getAgent: (id) => agents.get(id),
+    listAgents: () => agents.list(),
   })
   pipeline.start()
   const lanes = pipeline

@@ -122,6 +122,8 @@ export interface LeadPipelineDeps {
   telephony: TelephonyProviderV1 | undefined
   defaultCountry: CountryCode
   getAgent: (id: string) => Promise<Agent | null>
+  /** Every agent (for mapping provider presence reports). */
+  listAgents: () => Promise<Agent[]>
 }
 
 /** Where a call's events lead: its process and call record. */
@@ -1016,14 +1018,10 @@ export function createLeadPipeline(deps: LeadPipelineDeps): LeadPipeline {
 
   async function pollPresence(): Promise<void> {
     if (!telephony?.listAgentPresence) return
-    const reports = await telephony.listAgentPresence()
-    const stats = await engine.stats()
+    const [reports, agents] = await Promise.all([telephony.listAgentPresence(), deps.listAgents()])
     const byRef = new Map<string, string>()
-    for (const s of stats) {
-      const agent = await deps.getAgent(s.agentId)
-      // The agent's id at this provider; its leadcall id when none is set.
-      if (agent) byRef.set(agent.providerRefs[telephony.name] ?? agent.id, s.agentId)
-    }
+    // The agent's id at this provider; its leadcall id when none is set.
+    for (const agent of agents) byRef.set(agent.providerRefs[telephony.name] ?? agent.id, agent.id)
     for (const report of reports) {
       const agentId = byRef.get(report.providerAgentId)
       if (agentId)
