@@ -158,6 +158,7 @@ export function createLeadPipeline(deps: LeadPipelineDeps): LeadPipeline {
   let dispatching: Promise<number> | undefined
   let dispatchAgain = false
   let presenceTimer: ReturnType<typeof setInterval> | undefined
+  let queuePoller: ReturnType<typeof setInterval> | undefined
   let stopped = false
 
   const jobs = createJobScheduler({
@@ -1197,6 +1198,12 @@ export function createLeadPipeline(deps: LeadPipelineDeps): LeadPipeline {
       })
       events.on('reservation.completed', onFree)
       events.on('agent.upserted', onFree)
+      // Events dispatch at once; the poll guarantees progress whatever happened to them, and picks up
+      // leases expired by a crashed worker and leads other processes queued.
+      queuePoller = setInterval(() => {
+        inBackground(storage.queueSize(ns, LEADS).then((size) => (size > 0 ? dispatch() : 0)))
+      }, config.pollMs)
+      queuePoller.unref?.()
       if (config.presencePollMs > 0 && telephony?.listAgentPresence) {
         presenceTimer = setInterval(() => inBackground(pollPresence()), config.presencePollMs)
         presenceTimer.unref?.()
@@ -1207,6 +1214,7 @@ export function createLeadPipeline(deps: LeadPipelineDeps): LeadPipeline {
       stopped = true
       jobs.stop()
       if (presenceTimer) clearInterval(presenceTimer)
+      if (queuePoller) clearInterval(queuePoller)
     },
   }
   return pipeline
