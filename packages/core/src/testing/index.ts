@@ -1,1 +1,2 @@
+export { type ServiceGateOptions, serviceGate } from './service-gate.js'
 export { type StorageConformanceOptions, storageConformance } from './storage-conformance.js'
