@@ -82,7 +82,6 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
     pipeline: {
       redialBackoffMs: [(options.noAnswerMs ?? 4_000) / 2],
       noAnswerTimeoutMs: options.noAnswerMs ?? 4_000,
-      pollMs: 250,
     },
   })
   for (const agent of sampleAgents) await app.agents.upsert({ ...agent, status: 'available' })

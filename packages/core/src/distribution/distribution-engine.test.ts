@@ -171,6 +171,34 @@ describe('filters', () => {
     expect(await next(app)).toBe('a')
   })
 
+  it('frees an agent whose call ended even when the provider last reported it on that call', async () => {
+    const { app } = setup()
+    await addAgents(app, [{ id: 'a' }])
+    const decision = await app.distribution.assign(lead())
+    await app.distribution.accept(decision.assignments[0]!.id)
+    vi.advanceTimersByTime(1_000)
+    await app.distribution.setProviderPresence('a', { provider: 'cloudtalk', status: 'on_call' })
+    const askedAt = Date.now()
+    vi.advanceTimersByTime(1_000)
+    await app.distribution.complete(decision.assignments[0]!.id)
+    expect(await next(app)).toBe('a') // the end of the call is newer than the provider's report
+    vi.advanceTimersByTime(1_000)
+    // A poll asked before the call ended and answered after it is stale: ignored.
+    await app.distribution.setProviderPresence('a', {
+      provider: 'cloudtalk',
+      status: 'on_call',
+      observedAt: askedAt,
+    })
+    expect(await next(app)).toBe('a')
+    // A fresh report still wins.
+    await app.distribution.setProviderPresence('a', {
+      provider: 'cloudtalk',
+      status: 'on_call',
+      observedAt: Date.now(),
+    })
+    await expect(app.distribution.assign(lead())).rejects.toMatchObject({ code: 'NO_AGENTS_AVAILABLE' })
+  })
+
   it('never flips an agent who went offline while holding a reservation back to available', async () => {
     const { app } = setup()
     await addAgents(app, [{ id: 'a' }])

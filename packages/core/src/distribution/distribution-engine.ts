@@ -153,10 +153,14 @@ export interface DistributionApi {
   reject(reservationId: string, options?: RejectOptions): Promise<ReassignOutcome>
   /** The work on the lead ended: the agent's capacity is freed, after the wrap-up pause. */
   complete(reservationId: string, options?: CompleteOptions): Promise<void>
-  /** Records the provider's view of an agent, which wins over the app status. */
+  /**
+   * Records the provider's view of an agent, which wins over the app status. Pass `observedAt`
+   * (when the provider was asked) so that an `on_call` report older than the agent's last call end
+   * is ignored; the end of a call the engine tracks likewise supersedes an older `on_call`.
+   */
   setProviderPresence(
     agentId: string,
-    presence: Omit<ProviderPresence, 'at'>,
+    presence: Omit<ProviderPresence, 'at'> & { observedAt?: number },
     options?: StorageCallOptions,
   ): Promise<void>
   /** Explains what a decision for this lead would do now, without reserving anyone. */
@@ -781,14 +785,19 @@ export function createDistributionEngine(deps: DistributionEngineDeps): Distribu
             stats: { ...state.stats, completed: state.stats.completed + 1 },
             ...(base.active === 0 ? { idleSince: at } : {}),
           }
+          // The provider's "on call" was reported before this call ended: the end, seen now, is newer.
+          // Without this the agent would stay blocked until the provider's next presence report.
+          if (base.active === 0 && next.provider?.status === 'on_call' && next.provider.at <= at) {
+            next.provider = { ...next.provider, status: 'available', at }
+          }
           if (wrapUp > 0) next.wrapUpUntil = at + wrapUp
-          return { state: next, result: { ref, streak } }
+          return { state: next, result: { ref, streak, wrapUpUntil: next.wrapUpUntil } }
         },
         undefined,
         options,
       )
       if (!ended) throw closedReservation(reservationId)
-      const { ref, streak } = ended
+      const { ref, streak, wrapUpUntil } = ended
       if (
         options.noAnswer &&
         streak >= settings.maxNoAnswer &&
@@ -802,6 +811,7 @@ export function createDistributionEngine(deps: DistributionEngineDeps): Distribu
         processId: ref.processId,
         agentId,
         attempt: ref.attempt,
+        ...(wrapUpUntil === undefined ? {} : { availableAt: iso(wrapUpUntil) }),
         at: iso(now()),
       })
     },
@@ -816,8 +826,20 @@ export function createDistributionEngine(deps: DistributionEngineDeps): Distribu
         (state, at) => {
           if (state.provider?.status === presence.status && state.provider.provider === presence.provider)
             return null
+          // A report of a call that ended since it was observed (a poll answered after the end
+          // reached us) is stale: applying it would block a free agent until the next report.
+          if (
+            presence.status === 'on_call' &&
+            presence.observedAt !== undefined &&
+            state.active === 0 &&
+            presence.observedAt < state.idleSince
+          )
+            return null
           const wasBusy = state.provider?.status === 'on_call'
-          const next: AgentRuntimeState = { ...state, provider: { ...presence, at } }
+          const next: AgentRuntimeState = {
+            ...state,
+            provider: { provider: presence.provider, status: presence.status, at },
+          }
           // A call the provider saw end makes the agent idle from now.
           if (wasBusy && presence.status === 'available' && state.active === 0) next.idleSince = at
           return { state: next, result: true }

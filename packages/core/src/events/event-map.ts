@@ -71,6 +71,11 @@ export interface ReservationEvent {
   code?: LeadCallErrorCode
   /** Why, in plain words. */
   reason?: string
+  /**
+   * `reservation.completed` only: when the agent can be offered again after its wrap-up time (ISO
+   * 8601). Absent when there is no wrap-up: the agent is free at once.
+   */
+  availableAt?: string
   at: string
 }
 

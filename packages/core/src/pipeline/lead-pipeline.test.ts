@@ -348,6 +348,31 @@ describe('dial path', () => {
     expect((await app.process(second.processId))?.status).not.toBe('queued')
   })
 
+  it('dispatches a queued lead as soon as the call ends, even when the provider reported the agent on that call', async () => {
+    // The presence poll sees the agent on its call; the queue poll is far away: only the end of
+    // the call, which is newer than the provider's report, can free the agent in time.
+    const { app, telephony } = setup({
+      sim: { ringMs: 1_000, talkMs: 5_000 },
+      config: { pipeline: { pollMs: 3_600_000, presencePollMs: 2_000 } },
+    })
+    await agents(app, ['ann'])
+    await app.submitLead(lead())
+    const second = await app.submitLead(lead())
+    expect(second.status).toBe('queued')
+    await vi.advanceTimersByTimeAsync(4_100) // two presence polls while the first call goes on
+    expect((await app.distribution.stats())[0]).toMatchObject({ active: 1 })
+    const firstEnded = new Promise<number>((resolve) => app.on('lead.completed', () => resolve(Date.now())))
+    const secondDialed = new Promise<number>((resolve) =>
+      app.on('call.started', (e) => {
+        if (e.processId === second.processId) resolve(Date.now())
+      }),
+    )
+    await vi.advanceTimersByTimeAsync(10_000)
+    expect(telephony.stats.dials).toBe(2)
+    // Dialed when the first call ended, not at the next presence report.
+    expect((await secondDialed) - (await firstEnded)).toBeLessThan(100)
+  })
+
   it('never dials twice for one attempt when the provider refuses the agent', async () => {
     const { app, telephony } = setup({ sim: { agentsOnline: new Set(['bob']) } })
     await agents(app, ['ann', 'bob'])

@@ -159,6 +159,7 @@ export function createLeadPipeline(deps: LeadPipelineDeps): LeadPipeline {
   let dispatchAgain = false
   let presenceTimer: ReturnType<typeof setInterval> | undefined
   let queuePoller: ReturnType<typeof setInterval> | undefined
+  const unsubscribe: (() => void)[] = []
   let stopped = false
 
   const jobs = createJobScheduler({
@@ -1019,6 +1020,7 @@ export function createLeadPipeline(deps: LeadPipelineDeps): LeadPipeline {
 
   async function pollPresence(): Promise<void> {
     if (!telephony?.listAgentPresence) return
+    const observedAt = now()
     const [reports, agents] = await Promise.all([telephony.listAgentPresence(), deps.listAgents()])
     const byRef = new Map<string, string>()
     // The agent's id at this provider; its leadcall id when none is set.
@@ -1026,8 +1028,14 @@ export function createLeadPipeline(deps: LeadPipelineDeps): LeadPipeline {
     for (const report of reports) {
       const agentId = byRef.get(report.providerAgentId)
       if (agentId)
-        await engine.setProviderPresence(agentId, { provider: telephony.name, status: report.status })
+        await engine.setProviderPresence(agentId, {
+          provider: telephony.name,
+          status: report.status,
+          observedAt,
+        })
     }
+    // An agent the provider now reports free may take a waiting lead.
+    if ((await storage.queueSize(ns, LEADS)) > 0) await dispatch()
   }
 
   async function resume(options: StorageCallOptions = {}): Promise<{ resumed: number }> {
@@ -1193,13 +1201,16 @@ export function createLeadPipeline(deps: LeadPipelineDeps): LeadPipeline {
       jobs.start()
       telephony?.connect?.((event) => handleCallEvent(event).then(() => undefined))
       const onFree = () => void dispatch()
-      events.on('agent.status', (e) => {
-        if (e.status === 'available') onFree()
-      })
-      events.on('reservation.completed', onFree)
-      events.on('agent.upserted', onFree)
-      // Events dispatch at once; the poll guarantees progress whatever happened to them, and picks up
-      // leases expired by a crashed worker and leads other processes queued.
+      for (const off of unsubscribe.splice(0)) off()
+      unsubscribe.push(
+        events.on('agent.status', (e) => {
+          if (e.status === 'available') onFree()
+        }),
+        events.on('reservation.completed', onFree),
+        events.on('agent.upserted', onFree),
+      )
+      // Events dispatch at once (and a wrap-up schedules a wake-up at its end); the poll picks up
+      // leases expired by a crashed worker, leads other processes queued, and shifts that began.
       queuePoller = setInterval(() => {
         inBackground(storage.queueSize(ns, LEADS).then((size) => (size > 0 ? dispatch() : 0)))
       }, config.pollMs)
@@ -1215,6 +1226,7 @@ export function createLeadPipeline(deps: LeadPipelineDeps): LeadPipeline {
       jobs.stop()
       if (presenceTimer) clearInterval(presenceTimer)
       if (queuePoller) clearInterval(queuePoller)
+      for (const off of unsubscribe.splice(0)) off()
     },
   }
   return pipeline
