@@ -610,6 +610,31 @@ describe('crash and resume', () => {
   const boundaries = ['deduplicate', 'compliance', 'classify', 'contactSync', 'distribute', 'dial'] as const
 
   for (const step of boundaries) {
+    it(`lets a live worker take over a process its worker died in after "${step}", with exactly one dial`, async () => {
+      const storage = memoryStorage()
+      const telephony = simulatedTelephony({ seed: 2, agentAnswerRate: 1, answerRate: 1 })
+      const settings = {
+        telephony,
+        compliance: { callingHours: false },
+        pipeline: { queueLeaseMs: 5_000, pollMs: 1_000 },
+      } as const
+      const dying = createLeadCall({ storage: dyingStorage(storage, step), ...settings })
+      // Created last: the simulator sends its call events to the survivor (one sink per simulator).
+      const survivor = createLeadCall({ storage, ...settings })
+      await survivor.agents.upsert({ id: 'ann', name: 'Ann', status: 'available' })
+      const completed: string[] = []
+      survivor.on('lead.completed', (e) => completed.push(e.processId))
+      void dying.submitLead(lead()).catch(() => undefined)
+      await vi.advanceTimersByTimeAsync(10)
+      expect(completed).toHaveLength(0)
+      // Nobody calls resume(): the survivor's poll finds the dead worker's lease expired.
+      await vi.advanceTimersByTimeAsync(120_000)
+      expect(telephony.stats.dials).toBe(1)
+      expect(completed).toHaveLength(1)
+      expect(await survivor.queue.size()).toBe(0)
+      await survivor.close()
+    })
+
     it(`finishes a process interrupted right after "${step}" was persisted, with exactly one dial`, async () => {
       const storage = memoryStorage()
       const telephony = simulatedTelephony({ seed: 2, agentAnswerRate: 1, answerRate: 1 })

@@ -133,6 +133,8 @@ interface CallRef {
 }
 
 const LEADS = 'leads'
+/** One entry per submission still on its first run: the lease another worker takes over from. */
+const INFLIGHT = 'inflight'
 const MAX_CAS = 50
 
 const k = {
@@ -281,8 +283,22 @@ export function createLeadPipeline(deps: LeadPipelineDeps): LeadPipeline {
     }
     mutations.push({ type: 'set', key: k.process(processId), value: state })
     mutations.push({ type: 'set', key: k.open(processId), value: receivedAt })
-    const created = await storage.atomic(ns, { checks, mutations }, options)
-    if (!created.ok) return duplicateOf(created.conflicts, dedupeKeys, openPhoneKey, options)
+    // The lease of this first run, written alongside (no extra round trip on the way to the dial):
+    // if this process dies before the lead is dialed or queued, another worker takes it over.
+    const [created] = await Promise.all([
+      storage.atomic(ns, { checks, mutations }, options),
+      storage.enqueue(ns, INFLIGHT, {
+        id: processId,
+        priority: 0,
+        availableAt: receivedAt + config.queueLeaseMs,
+        payload: null,
+      }),
+    ])
+    const settled = () => inBackground(storage.removeQueued(ns, INFLIGHT, processId))
+    if (!created.ok) {
+      settled()
+      return duplicateOf(created.conflicts, dedupeKeys, openPhoneKey, options)
+    }
 
     events.emit('lead.received', {
       processId,
@@ -292,6 +308,7 @@ export function createLeadPipeline(deps: LeadPipelineDeps): LeadPipeline {
       at: iso(receivedAt),
     })
     await advance(processId)
+    settled()
     const entry = await load(processId, options)
     const final = entry?.value ?? state
     return resultOf(final, false, final.status === 'queued' ? await positionOf(processId) : undefined)
@@ -817,6 +834,8 @@ export function createLeadPipeline(deps: LeadPipelineDeps): LeadPipeline {
     const processId = item.id
     const entry = await load(processId)
     if (!entry || !OPEN_STATUSES.has(entry.value.status) || entry.value.status !== 'queued') {
+      // Still open but not waiting: its last owner died while running it (its lease expired).
+      if (entry?.value.status === 'received') await recover(processId)
       await storage.ack(ns, LEADS, processId, item.lease.token)
       return 'done' as const
     }
@@ -1049,42 +1068,60 @@ export function createLeadPipeline(deps: LeadPipelineDeps): LeadPipeline {
         ...(options.signal ? { signal: options.signal } : {}),
       })
       for (const { key } of page.entries) {
-        const processId = key.slice(k.openPrefix.length)
-        const entry = await load(processId, options)
-        if (!entry) continue
-        const state = entry.value
-        if (state.status === 'queued') {
-          const queued = await storage.getQueued(ns, LEADS, processId)
-          if (!queued)
-            await enqueue(
-              state,
-              entry.version,
-              state.queued?.reason ?? 'NO_AGENTS_AVAILABLE',
-              state.queued?.until,
-            )
-        } else if (
-          state.next === 'dial' &&
-          state.attempt?.state === 'recorded' &&
-          telephony &&
-          !telephony.capabilities.idempotentDial
-        ) {
-          // The dial may or may not have reached the provider: never dial again blindly. The
-          // no-answer timeout settles it if no event comes.
-          await jobs.schedule(
-            `no-answer:${state.attempt.attemptId}`,
-            { type: 'no_answer', processId, attemptId: state.attempt.attemptId },
-            now() + config.noAnswerTimeoutMs,
-          )
-        } else {
-          inBackground(advance(processId))
-        }
-        resumed++
+        if (await recover(key.slice(k.openPrefix.length), options)) resumed++
       }
       cursor = page.cursor
     } while (cursor !== undefined)
     await jobs.runDue()
     inBackground(dispatch())
     return { resumed }
+  }
+
+  /**
+   * Picks up an open process where its last owner left it (a restart, or a worker that died):
+   * a waiting lead goes back in the queue if it is not there, a dial that may have reached a
+   * provider that cannot deduplicate is settled by the no-answer timeout rather than repeated, and
+   * anything else moves on from its last persisted step. Returns false when there is nothing to do.
+   */
+  async function recover(processId: string, options: StorageCallOptions = {}): Promise<boolean> {
+    const entry = await load(processId, options)
+    if (!entry || !OPEN_STATUSES.has(entry.value.status)) return false
+    const state = entry.value
+    if (state.status === 'queued') {
+      const queued = await storage.getQueued(ns, LEADS, processId)
+      if (!queued)
+        await enqueue(state, entry.version, state.queued?.reason ?? 'NO_AGENTS_AVAILABLE', state.queued?.until)
+    } else if (
+      state.next === 'dial' &&
+      state.attempt?.state === 'recorded' &&
+      telephony &&
+      !telephony.capabilities.idempotentDial
+    ) {
+      // The dial may or may not have reached the provider: never dial again blindly. The
+      // no-answer timeout settles it if no event comes.
+      await jobs.schedule(
+        `no-answer:${state.attempt.attemptId}`,
+        { type: 'no_answer', processId, attemptId: state.attempt.attemptId },
+        now() + config.noAnswerTimeoutMs,
+      )
+    } else {
+      inBackground(advance(processId))
+    }
+    return true
+  }
+
+  /**
+   * Takes over the processes whose owner did not finish their first run in time: each submission
+   * holds an entry of the `inflight` queue that only becomes claimable when its lease ends, and
+   * that its owner removes as soon as the lead was dialed, queued or refused.
+   */
+  async function takeOverStalled(): Promise<number> {
+    const items = await storage.claim(ns, INFLIGHT, { leaseMs: config.queueLeaseMs, limit: 16 })
+    for (const item of items) {
+      await recover(item.id)
+      await storage.ack(ns, INFLIGHT, item.id, item.lease.token)
+    }
+    return items.length
   }
 
   // ---------------------------------------------------------------- queue API
@@ -1213,6 +1250,7 @@ export function createLeadPipeline(deps: LeadPipelineDeps): LeadPipeline {
       // leases expired by a crashed worker, leads other processes queued, and shifts that began.
       queuePoller = setInterval(() => {
         inBackground(storage.queueSize(ns, LEADS).then((size) => (size > 0 ? dispatch() : 0)))
+        inBackground(takeOverStalled())
       }, config.pollMs)
       queuePoller.unref?.()
       if (config.presencePollMs > 0 && telephony?.listAgentPresence) {
