@@ -1,13 +1,26 @@
 /**
- * Twilio adapter for leadcall: Twilio Voice (bridged agent ↔ lead calls, status callbacks, TwiML)
- * and Twilio WhatsApp inbound.
+ * Twilio adapter for leadcall: Twilio Voice (bridged agent ↔ lead calls, status callbacks, TwiML,
+ * `X-Twilio-Signature` verification) and Twilio WhatsApp inbound messages and replies.
  *
- * This release ships the webhook signature check ({@link verifyTwilioSignature},
- * {@link computeTwilioSignature}); the `twilio({...})` telephony factory lands next.
+ * - {@link twilio} creates the telephony provider to pass to `createLeadCall({ telephony })`;
+ * - {@link twiml} builds escaped TwiML documents;
+ * - {@link verifyTwilioSignature} and {@link computeTwilioSignature} check and compute signatures;
+ * - {@link parseTwilioStatusCallback} and {@link parseTwilioWhatsAppMessage} read Twilio's webhooks.
  *
  * @packageDocumentation
  */
 
+export { TwilioApiError } from './twilio-api.js'
+export * from './twilio-provider.js'
+export { createRateLimiter, type RateLimiter } from './twilio-rate-limiter.js'
+export {
+  type TwilioCall,
+  TwilioCallSchema,
+  type TwilioCallStatus,
+  TwilioCallStatusSchema,
+  type TwilioMessage,
+  TwilioMessageSchema,
+} from './twilio-schemas.js'
 export {
   type ComputeTwilioSignatureInput,
   computeTwilioSignature,
@@ -15,3 +28,13 @@ export {
   type VerifyTwilioSignatureInput,
   verifyTwilioSignature,
 } from './twilio-signature.js'
+export {
+  mapAnsweredBy,
+  type ParseTwilioStatusCallbackOptions,
+  parseTwilioStatusCallback,
+  type TwilioWebhookRequest,
+  type VerifyTwilioRequestOptions,
+  verifyTwilioRequest,
+} from './twilio-webhook.js'
+export * from './twilio-whatsapp.js'
+export * from './twiml.js'

@@ -101,6 +101,10 @@ describe('simulatedTelephony: the shape of the provider', () => {
       presence: true,
       hangup: true,
       idempotentDial: true,
+      campaignMode: false,
+      recording: false,
+      machineDetection: true,
+      signedWebhooks: false,
     })
     expect(Number.isInteger(telephony.seed)).toBe(true)
     expect(simulatedTelephony({ name: 'sim-eu', seed: 9 }).name).toBe('sim-eu')

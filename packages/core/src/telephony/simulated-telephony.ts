@@ -256,6 +256,12 @@ const CAPABILITIES: TelephonyCapabilities = Object.freeze({
   presence: true,
   hangup: true,
   idempotentDial: true,
+  // No provider-side campaigns, no recordings, no webhooks to sign; answered events always carry
+  // `answeredBy` (drawn with `machineRate`).
+  campaignMode: false,
+  recording: false,
+  machineDetection: true,
+  signedWebhooks: false,
 })
 
 function emptyStats(): SimulatorStats {

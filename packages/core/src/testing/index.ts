@@ -1,2 +1,3 @@
 export { type ServiceGateOptions, serviceGate } from './service-gate.js'
 export { type StorageConformanceOptions, storageConformance } from './storage-conformance.js'
+export * from './telephony-conformance.js'

@@ -1,0 +1,105 @@
+/**
+ * Twilio WhatsApp inbound messages: {@link parseTwilioWhatsAppMessage}.
+ *
+ * @module
+ */
+import { LeadCallError } from '@leadcall/core'
+import { z } from 'zod'
+
+/** One media attachment of an inbound message. */
+export interface TwilioWhatsAppMedia {
+  /** Where Twilio serves the media (fetching it needs the account's credentials). */
+  url: string
+  /** Its MIME type, e.g. `image/jpeg`, when Twilio gave one. */
+  contentType?: string
+}
+
+/** A WhatsApp message received through Twilio, see {@link parseTwilioWhatsAppMessage}. */
+export interface TwilioWhatsAppMessage {
+  /** The message's SID (`SM…` or `MM…`, 34 characters); de-duplicate redeliveries with it. */
+  messageSid: string
+  /** The account that received it. */
+  accountSid?: string
+  /** The Messaging Service that received it, when one did. */
+  messagingServiceSid?: string
+  /** The sender's number without the `whatsapp:` prefix, e.g. `+15551234567`. */
+  from: string
+  /** The number the message was sent to, without the `whatsapp:` prefix. */
+  to: string
+  /** The sender's address as Twilio gave it (`whatsapp:+15551234567`): reply to this one. */
+  fromAddress: string
+  /** The receiving address (`whatsapp:+1…`): reply from this one. */
+  toAddress: string
+  /** The sender's WhatsApp profile name, when WhatsApp shared it. */
+  profileName?: string
+  /** The sender's WhatsApp id (digits, no `+`). */
+  waId?: string
+  /** The text (empty for a media-only message). */
+  body: string
+  /** Attachments, in order (`MediaUrl0`, `MediaUrl1`, …). */
+  media: TwilioWhatsAppMedia[]
+  /** Every parameter Twilio sent, for fields this type does not model (`MessageType`, `ButtonText`, …). */
+  raw: Record<string, string>
+}
+
+const WHATSAPP_ADDRESS = /^whatsapp:(\+?[0-9A-Za-z@._-]+)$/
+
+const MessageParamsSchema = z.object({
+  MessageSid: z.string().regex(/^(SM|MM)[0-9a-fA-F]{32}$/, 'Expected SM or MM followed by 32 hex digits'),
+  From: z.string().regex(WHATSAPP_ADDRESS, 'Expected a whatsapp: address'),
+  To: z.string().regex(WHATSAPP_ADDRESS, 'Expected a whatsapp: address'),
+  Body: z.string().max(65_536).default(''),
+  NumMedia: z.coerce.number().int().min(0).max(10).default(0),
+  AccountSid: z.string().optional(),
+  MessagingServiceSid: z.string().optional(),
+  ProfileName: z.string().max(1000).optional(),
+  WaId: z.string().max(100).optional(),
+})
+
+/**
+ * Reads the parameters of an inbound WhatsApp message webhook (form-encoded, like SMS): the
+ * `whatsapp:` addresses, `MessageSid`, `ProfileName`, `WaId`, `Body` and the media
+ * (`NumMedia`, `MediaUrlN`, `MediaContentTypeN`). It does not verify the signature: verify the
+ * request first (`provider.parseWhatsAppMessage(request)` does both).
+ *
+ * @throws {LeadCallError} `VALIDATION_FAILED` when it is not a WhatsApp message (an SMS has no
+ * `whatsapp:` prefix) or a field is malformed.
+ */
+export function parseTwilioWhatsAppMessage(params: URLSearchParams): TwilioWhatsAppMessage {
+  const record: Record<string, string> = {}
+  for (const [name, value] of params) if (!(name in record)) record[name] = value
+  const parsed = MessageParamsSchema.safeParse(record)
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((issue) => ({
+      path: issue.path.join('.'),
+      message: issue.message,
+    }))
+    throw new LeadCallError('VALIDATION_FAILED', {
+      message: `Not a Twilio WhatsApp message: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+      details: { issues },
+    })
+  }
+  const data = parsed.data
+  const media: TwilioWhatsAppMedia[] = []
+  for (let index = 0; index < data.NumMedia; index++) {
+    const url = record[`MediaUrl${index}`]
+    if (url === undefined) continue
+    const contentType = record[`MediaContentType${index}`]
+    media.push(contentType === undefined ? { url } : { url, contentType })
+  }
+  const message: TwilioWhatsAppMessage = {
+    messageSid: data.MessageSid,
+    from: data.From.slice('whatsapp:'.length),
+    to: data.To.slice('whatsapp:'.length),
+    fromAddress: data.From,
+    toAddress: data.To,
+    body: data.Body,
+    media,
+    raw: record,
+  }
+  if (data.AccountSid) message.accountSid = data.AccountSid
+  if (data.MessagingServiceSid) message.messagingServiceSid = data.MessagingServiceSid
+  if (data.ProfileName) message.profileName = data.ProfileName
+  if (data.WaId) message.waId = data.WaId
+  return message
+}
