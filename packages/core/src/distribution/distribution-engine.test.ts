@@ -199,6 +199,27 @@ describe('filters', () => {
     await expect(app.distribution.assign(lead())).rejects.toMatchObject({ code: 'NO_AGENTS_AVAILABLE' })
   })
 
+  it('offers an agent another process freed or added, on a shared store', async () => {
+    const memory = memoryStorage()
+    // Two apps on one store that says it is shared, as two workers on Redis or PostgreSQL are.
+    const shared: StorageV1 = Object.assign(Object.create(memory) as StorageV1, {
+      capabilities: { shared: true, durable: false },
+    })
+    const { app: first } = setup({}, shared)
+    const { app: second } = setup({}, shared)
+    await addAgents(first, [{ id: 'x' }])
+    const decision = await second.distribution.assign(lead())
+    await second.distribution.accept(decision.assignments[0]!.id)
+    // The call's end reached the other worker: only it saw the agent become free.
+    await first.distribution.complete(decision.assignments[0]!.id)
+    vi.advanceTimersByTime(1_000)
+    expect((await second.distribution.assign(lead())).assignments[0]?.agentId).toBe('x')
+    // An agent added through the other worker is offered too.
+    await addAgents(first, [{ id: 'y' }])
+    vi.advanceTimersByTime(1_000)
+    expect((await second.distribution.assign(lead())).assignments[0]?.agentId).toBe('y')
+  })
+
   it('never flips an agent who went offline while holding a reservation back to available', async () => {
     const { app } = setup()
     await addAgents(app, [{ id: 'a' }])

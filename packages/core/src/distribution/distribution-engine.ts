@@ -205,6 +205,8 @@ export interface DistributionEngine extends DistributionApi {
 }
 
 const MAX_RETRIES = 64
+/** Least time between two full re-reads of the roster from a shared store (ms). */
+const REFRESH_MIN_MS = 100
 const SKIPPED_KEPT = 32
 
 interface OwnerRecord {
@@ -229,6 +231,8 @@ export function createDistributionEngine(deps: DistributionEngineDeps): Distribu
   const defaultStateKey = keys.strategyState(strategy.name, undefined)
   let loading: Promise<void> | undefined
   let loaded = false
+  let refreshing: Promise<boolean> | undefined
+  let lastRefresh = Number.NEGATIVE_INFINITY
   const iso = createIsoFormatter()
 
   const ensureLoaded = (options?: StorageCallOptions): Promise<void> => {
@@ -244,6 +248,28 @@ export function createDistributionEngine(deps: DistributionEngineDeps): Distribu
       },
     )
     return loading
+  }
+
+  /**
+   * Re-reads every agent and runtime state, at most once per {@link REFRESH_MIN_MS} and shared by
+   * the decisions that ask at the same time. Resolves true when it read the store (the roster may
+   * have changed), false when a refresh ran too recently to be worth another.
+   */
+  function refreshRoster(options?: StorageCallOptions): Promise<boolean> {
+    if (refreshing) return refreshing
+    if (now() - lastRefresh < REFRESH_MIN_MS) return Promise.resolve(false)
+    const run = roster.load(storage, ns, now(), options).then(() => {
+      lastRefresh = now()
+      strategyStates.clear()
+      for (const { view } of roster.values()) scheduleReservations(view)
+      return true
+    })
+    refreshing = run
+    const clear = () => {
+      refreshing = undefined
+    }
+    run.then(clear, clear)
+    return run
   }
 
   function scheduleReservations(view: AgentView) {
@@ -294,6 +320,9 @@ export function createDistributionEngine(deps: DistributionEngineDeps): Distribu
             (entry?.value as AgentRuntimeState | undefined) ?? emptyRuntimeState(now()),
             entry?.version ?? null,
           )
+          // Reservations another process made are timed out here too if it dies.
+          const reloaded = roster.get(id)
+          if (reloaded) scheduleReservations(reloaded.view)
         }
       } else if (key.startsWith(keys.agentPrefix)) {
         const id = key.slice(keys.agentPrefix.length)
@@ -367,6 +396,7 @@ export function createDistributionEngine(deps: DistributionEngineDeps): Distribu
     const stateKey =
       input.pool === undefined ? defaultStateKey : keys.strategyState(strategy.name, input.pool)
 
+    let refreshed = false
     for (let retry = 0; retry < MAX_RETRIES; retry++) {
       const at = now()
       const cachedState = strategyStates.get(stateKey) ?? (await loadStrategyState(stateKey, options))
@@ -385,6 +415,12 @@ export function createDistributionEngine(deps: DistributionEngineDeps): Distribu
         if (chosen.length >= wanted) break
       }
       if (chosen.length === 0) {
+        // Another process may have freed or added agents this one has not seen: with a shared
+        // store, look again (one coalesced refresh) before saying nobody is there.
+        if (storage.capabilities.shared && !refreshed) {
+          refreshed = true
+          if (await refreshRoster(options)) continue
+        }
         throw new LeadCallError('NO_AGENTS_AVAILABLE', {
           details: { processId: input.processId, attempt, skipped },
         })
@@ -549,6 +585,26 @@ export function createDistributionEngine(deps: DistributionEngineDeps): Distribu
     })
   }
 
+  /**
+   * An accepted reservation as kept until it completes: what is needed to offer the lead to another
+   * agent (the lead, the agents tried, pool, skills) is dropped, since an accepted one is never
+   * offered again. The agent's state is copied on every change, so it stays small however many
+   * calls the agent has at once.
+   */
+  function acceptedRef(ref: ReservationRef): ReservationRef {
+    const slim: ReservationRef = {
+      processId: ref.processId,
+      status: 'accepted',
+      reservedAt: ref.reservedAt,
+      expiresAt: ref.expiresAt,
+      attempt: ref.attempt,
+      lead: { id: ref.lead.id },
+      tried: [],
+    }
+    if (ref.group !== undefined) slim.group = ref.group
+    return slim
+  }
+
   function withoutReservation(state: AgentRuntimeState, reservationId: string): AgentRuntimeState {
     const reservations: Record<string, ReservationRef> = {}
     for (const id in state.reservations) if (id !== reservationId) reservations[id] = state.reservations[id]!
@@ -689,7 +745,7 @@ export function createDistributionEngine(deps: DistributionEngineDeps): Distribu
             state: {
               ...state,
               noAnswerStreak: 0,
-              reservations: { ...state.reservations, [reservationId]: { ...ref, status: 'accepted' } },
+              reservations: { ...state.reservations, [reservationId]: acceptedRef(ref) },
               stats: { ...state.stats, accepted: state.stats.accepted + 1 },
             },
             result: { ref, already: false },

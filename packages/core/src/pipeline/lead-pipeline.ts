@@ -52,7 +52,7 @@ export interface SubmitLeadResult {
   steps: Partial<Record<PipelineStep, StepOutcome>>
   /** Why the lead was rejected, failed, or is waiting. */
   error?: { code: LeadCallErrorCode; message: string }
-  /** 1-based position in the queue, when queued. */
+  /** 1-based position in the queue, when queued among its first 500 leads (absent further back). */
   queuePosition?: number
   /** True when this was a redelivery of a lead already received: the first process's result. */
   duplicate?: boolean
@@ -133,6 +133,8 @@ interface CallRef {
 }
 
 const LEADS = 'leads'
+/** How deep `queuePosition` looks into the queue: past it, a submission reports no position. */
+const POSITION_DEPTH = 500
 /** One entry per submission still on its first run: the lease another worker takes over from. */
 const INFLIGHT = 'inflight'
 const MAX_CAS = 50
@@ -787,15 +789,16 @@ export function createLeadPipeline(deps: LeadPipelineDeps): LeadPipeline {
     return jobs.schedule(`dispatch:${second}`, { type: 'dispatch' }, second * 1000)
   }
 
+  /** The lead's place in the queue, when it is among the first {@link POSITION_DEPTH}. */
   async function positionOf(processId: string): Promise<number | undefined> {
-    const items = await storage.listQueue(ns, LEADS, { limit: 10_000 })
+    const items = await storage.listQueue(ns, LEADS, { limit: POSITION_DEPTH })
     const index = items.findIndex((item) => item.id === processId)
     return index < 0 ? undefined : index + 1
   }
 
   /** Dispatches waiting leads while agents can take them. One loop per process at a time. */
   function dispatch(): Promise<number> {
-    if (stopped) return Promise.resolve(0)
+    if (stopped || !telephony) return Promise.resolve(0)
     if (dispatching) {
       dispatchAgain = true
       return dispatching
@@ -1090,7 +1093,12 @@ export function createLeadPipeline(deps: LeadPipelineDeps): LeadPipeline {
     if (state.status === 'queued') {
       const queued = await storage.getQueued(ns, LEADS, processId)
       if (!queued)
-        await enqueue(state, entry.version, state.queued?.reason ?? 'NO_AGENTS_AVAILABLE', state.queued?.until)
+        await enqueue(
+          state,
+          entry.version,
+          state.queued?.reason ?? 'NO_AGENTS_AVAILABLE',
+          state.queued?.until,
+        )
     } else if (
       state.next === 'dial' &&
       state.attempt?.state === 'recorded' &&
@@ -1235,6 +1243,9 @@ export function createLeadPipeline(deps: LeadPipelineDeps): LeadPipeline {
     },
     start() {
       stopped = false
+      // An app that cannot dial (a dashboard, an admin script sharing the store) takes no pipeline
+      // work: the queue, delayed jobs and stalled submissions are for the processes that can.
+      if (!telephony) return
       jobs.start()
       telephony?.connect?.((event) => handleCallEvent(event).then(() => undefined))
       const onFree = () => void dispatch()
