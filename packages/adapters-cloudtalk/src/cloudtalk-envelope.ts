@@ -4,16 +4,16 @@ import { z } from 'zod'
 // CloudTalk's examples send numeric ids as strings ("id": "99") and declare them as integers in
 // the schema, so every id and count below accepts both and normalises.
 
-/** An id CloudTalk may send as a number or a string; always read as a string. */
-const IdSchema = z.union([z.string().min(1), z.number().int()]).transform((value) => String(value))
+/** An id CloudTalk may send as a number or a string; always read as a string. @internal */
+export const IdSchema = z.union([z.string().min(1), z.number().int()]).transform((value) => String(value))
 
-/** A count or number CloudTalk may send as a number or a numeric string; always read as a number. */
-const NumberLikeSchema = z
+/** A count or number CloudTalk may send as a number or a numeric string; always read as a number. @internal */
+export const NumberLikeSchema = z
   .union([z.number(), z.string().regex(/^-?\d+(\.\d+)?$/)])
   .transform((value) => Number(value))
 
-/** A flag CloudTalk may send as a boolean, `0`/`1` or `"0"`/`"1"`/`"true"`/`"false"`. */
-const BooleanLikeSchema = z
+/** A flag CloudTalk may send as a boolean, `0`/`1` or `"0"`/`"1"`/`"true"`/`"false"`. @internal */
+export const BooleanLikeSchema = z
   .union([z.boolean(), z.literal(0), z.literal(1), z.enum(['0', '1', 'true', 'false'])])
   .transform((value) => value === true || value === 1 || value === '1' || value === 'true')
 

@@ -1,14 +1,26 @@
 /**
- * CloudTalk adapter for leadcall: telephony (click-to-call, direct dial or tag/campaign mode),
- * contact sync and agent presence over the CloudTalk REST API.
+ * CloudTalk adapter for leadcall: click-to-call (CloudTalk rings the agent, then the lead) or
+ * campaign mode (the lead's contact gets the agent's campaign tag), contact sync (single and
+ * bulk), agents' presence, and call events from CloudTalk's Workflow Automation requests,
+ * correlated to leadcall's dial attempts, with the call history as a fallback.
  *
- * This release ships the response envelopes and the agents list: zod schemas of CloudTalk's
- * `responseData` envelopes, {@link parseCloudTalkAgents} and {@link mapCloudTalkAvailability}.
- * The `cloudtalk({...})` factory lands next.
+ * - {@link cloudtalk} creates the telephony provider to pass to `createLeadCall({ telephony })`;
+ * - {@link createCloudTalkRateLimiter} makes the limiter of a company's 60 requests a minute,
+ *   to share between providers;
+ * - {@link verifyCloudTalkWebhookSecret} and {@link readCloudTalkCallNotice} check and read
+ *   workflow requests;
+ * - {@link parseCloudTalkAgents}, {@link mapCloudTalkPresence} and the envelope schemas read
+ *   CloudTalk's answers.
  *
  * @packageDocumentation
  */
 
+export { CloudTalkApiError } from './cloudtalk-api.js'
+export {
+  CLOUDTALK_BULK_MAX_ACTIONS,
+  type CloudTalkBulkSyncOptions,
+  type CloudTalkBulkSyncResult,
+} from './cloudtalk-contacts.js'
 export {
   type CloudTalkAgent,
   CloudTalkAgentItemSchema,
@@ -27,3 +39,36 @@ export {
   mapCloudTalkAvailability,
   parseCloudTalkAgents,
 } from './cloudtalk-envelope.js'
+export { type CloudTalkPresenceAgent, mapCloudTalkPresence } from './cloudtalk-presence.js'
+export * from './cloudtalk-provider.js'
+export {
+  type CloudTalkRateLimiter,
+  type CloudTalkRateLimiterOptions,
+  type CloudTalkRequestPriority,
+  createCloudTalkRateLimiter,
+  parseCloudTalkResetTime,
+} from './cloudtalk-rate-limiter.js'
+export {
+  type CloudTalkCdr,
+  CloudTalkCdrSchema,
+} from './cloudtalk-schemas.js'
+export {
+  type CloudTalkCallNotice,
+  type CloudTalkCallOutcome,
+  type CloudTalkCallStage,
+  type CloudTalkWebhookField,
+  type CloudTalkWebhookFieldMap,
+  type CloudTalkWebhookRequest,
+  type CloudTalkWebhookSecretOptions,
+  DEFAULT_CLOUDTALK_WEBHOOK_FIELDS,
+  DEFAULT_SECRET_HEADER,
+  DEFAULT_SECRET_PARAM,
+  parseCloudTalkOutcome,
+  parseCloudTalkStage,
+  parseCloudTalkTime,
+  type ReadCloudTalkCallNoticeOptions,
+  readCloudTalkCallNotice,
+  readCloudTalkWebhookRequest,
+  STAGE_PARAM,
+  verifyCloudTalkWebhookSecret,
+} from './cloudtalk-webhook.js'
