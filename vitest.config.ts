@@ -8,7 +8,7 @@ export default defineConfig({
   resolve: { conditions: ['dev-source'] },
   ssr: { resolve: { conditions: ['dev-source'] } },
   test: {
-    projects: ['packages/*', 'examples/*'],
+    projects: ['packages/*', 'examples/*', 'tests/*'],
     reporters: ['default', './scripts/summary-reporter.ts'],
   },
 })

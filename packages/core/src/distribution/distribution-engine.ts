@@ -251,6 +251,17 @@ export function createDistributionEngine(deps: DistributionEngineDeps): Distribu
   }
 
   /**
+   * After a few lost commits in a row on a shared store, waits a random moment that grows with the
+   * retries (up to ~25 ms), so that processes racing for one pointer stop colliding in lockstep.
+   * One process on memory storage never waits: its conflicts resolve on the next try.
+   */
+  function contentionPause(retry: number): Promise<void> | undefined {
+    if (!storage.capabilities.shared || retry < 2) return undefined
+    const ceiling = Math.min(25, 2 ** Math.min(retry, 10) / 8)
+    return new Promise((resolve) => setTimeout(resolve, Math.random() * ceiling))
+  }
+
+  /**
    * Re-reads every agent and runtime state, at most once per {@link REFRESH_MIN_MS} and shared by
    * the decisions that ask at the same time. Resolves true when it read the store (the roster may
    * have changed), false when a refresh ran too recently to be worth another.
@@ -493,6 +504,7 @@ export function createDistributionEngine(deps: DistributionEngineDeps): Distribu
       const result = await storage.atomic(ns, { checks, mutations }, options)
       if (!result.ok) {
         await reload(result.conflicts, options)
+        await contentionPause(retry)
         continue
       }
       if (stateChanged)
@@ -569,6 +581,7 @@ export function createDistributionEngine(deps: DistributionEngineDeps): Distribu
       )
       if (!result.ok) {
         await reload(result.conflicts, options)
+        await contentionPause(retry)
         continue
       }
       roster.putState(agentId, changed.state, result.versions[keys.agentState(agentId)]!)

@@ -373,6 +373,29 @@ describe('dial path', () => {
     expect((await secondDialed) - (await firstEnded)).toBeLessThan(100)
   })
 
+  it('queues a lead whose decision lost to contention every time, and dials it once contention ends', async () => {
+    const memory = memoryStorage()
+    let refusals = 64 // every retry of one decision loses its commit
+    const contended: StorageV1 = Object.assign(Object.create(memory) as StorageV1, {
+      atomic: (ns: string, operation: Parameters<StorageV1['atomic']>[1], options?: object) => {
+        const agentCheck = operation.checks?.find((c) => c.key.startsWith('agent-state:'))
+        if (agentCheck && refusals > 0 && operation.mutations.length > 1) {
+          refusals--
+          return Promise.resolve({ ok: false as const, conflicts: [agentCheck.key] })
+        }
+        return memory.atomic(ns, operation, options)
+      },
+    })
+    const { app, telephony, events } = setup({ storage: contended })
+    await agents(app, ['ann'])
+    const result = await app.submitLead(lead())
+    expect(result.status).toBe('queued')
+    expect(events).toContain('queued:RATE_LIMITED')
+    await vi.advanceTimersByTimeAsync(2_000) // the queue poll
+    expect(telephony.stats.dials).toBe(1)
+    expect((await app.process(result.processId))?.status).not.toBe('queued')
+  })
+
   it('never dials twice for one attempt when the provider refuses the agent', async () => {
     const { app, telephony } = setup({ sim: { agentsOnline: new Set(['bob']) } })
     await agents(app, ['ann', 'bob'])

@@ -539,6 +539,13 @@ export function createLeadPipeline(deps: LeadPipelineDeps): LeadPipeline {
       }
       return true
     } catch (error) {
+      if (LeadCallError.isInstance(error) && error.code === 'RATE_LIMITED') {
+        // Contention on the distribution state (many processes deciding at once): the lead waits
+        // its turn in the queue instead of failing the submission.
+        state.steps.distribute = outcome('waiting', startedAt, { errorCode: 'RATE_LIMITED' })
+        await enqueue(state, version, 'RATE_LIMITED')
+        return false
+      }
       if (!LeadCallError.isInstance(error) || error.code !== 'NO_AGENTS_AVAILABLE') throw error
       if (state.tried.length > 0) {
         // Every agent there is was tried for this lead: waiting would wait forever.
