@@ -47,6 +47,8 @@ interface Delivery {
 export interface Cluster {
   /** Calls placed, one per distinct attempt id. */
   readonly calls: Map<string, HubCall>
+  /** What became of each call's events, by provider call id: `type@worker:applied|ignored`. */
+  readonly eventLog: Map<string, string[]>
   /** Dial requests that repeated an attempt id (answered with the first call, no second call). */
   readonly repeatedDials: number
   /** Agent assignments per process, as the workers reported them. */
@@ -98,6 +100,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   >()
   const deliveries = new Map<number, Delivery>()
   let repeatedDials = 0
+  const eventLog = new Map<string, string[]>()
   let nextSubmission = 0
   let nextDelivery = 0
   let nextCall = 0
@@ -150,6 +153,13 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       case 'delivered': {
         const delivery = deliveries.get(message.delivery)
         deliveries.delete(message.delivery)
+        if (delivery) {
+          const id = delivery.event.providerCallId ?? '?'
+          eventLog.set(id, [
+            ...(eventLog.get(id) ?? []),
+            `${delivery.event.type}@${worker}:${message.applied ? 'applied' : 'ignored'}`,
+          ])
+        }
         delivery?.done()
         return
       }
@@ -238,6 +248,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
 
   const cluster: Cluster = {
     calls,
+    eventLog,
     get repeatedDials() {
       return repeatedDials
     },

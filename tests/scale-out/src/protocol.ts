@@ -34,7 +34,7 @@ export type ToWorker =
 export type FromWorker =
   | { type: 'ready' }
   | { type: 'submitted'; id: number; processId?: string; status?: string; code?: string; error?: string }
-  | { type: 'delivered'; delivery: number }
+  | { type: 'delivered'; delivery: number; applied: boolean }
   | {
       type: 'dial'
       request: number

@@ -61,7 +61,15 @@ try {
     byProcess.set(call.processId, [...(byProcess.get(call.processId) ?? []), call])
   for (const [processId, calls] of byProcess) {
     if (calls.length < 2) continue
-    console.log('dialed twice', JSON.stringify(calls), JSON.stringify((await app.process(processId))?.steps))
+    console.log(
+      'dialed twice',
+      JSON.stringify(
+        calls.map((c) => [
+          (c as { providerCallId: string }).providerCallId,
+          cluster.eventLog.get((c as { providerCallId: string }).providerCallId),
+        ]),
+      ),
+    )
   }
   console.log('assigned per agent', (await app.distribution.stats()).map((s) => s.assigned).join(','))
 } finally {

@@ -93,7 +93,7 @@ process.on('message', (message: ToWorker) => {
       return
     case 'event':
       app.handleCallEvent(message.event).then(
-        () => send({ type: 'delivered', delivery: message.delivery }),
+        (result) => send({ type: 'delivered', delivery: message.delivery, applied: result.applied }),
         (error: unknown) => send({ type: 'error', message: `event: ${String(error)}` }),
       )
       return

@@ -629,6 +629,57 @@ function dyingStorage(inner: StorageV1, step: string): StorageV1 {
   return wrapped
 }
 
+describe('events that overtake their dial', () => {
+  it('applies, in order, call events another process received before the dial was recorded', async () => {
+    const storage = memoryStorage()
+    let other: LeadCallApp | undefined
+    const event = (
+      type: CallEvent['type'],
+      attemptId: string,
+      extra: Partial<CallEvent> = {},
+    ): CallEvent => ({
+      provider: 'fast',
+      type,
+      attemptId,
+      providerCallId: `call-${attemptId}`,
+      at: new Date().toISOString(),
+      ...extra,
+    })
+    const applied: boolean[] = []
+    // The provider answers so fast that its webhooks reach another worker before dial() returns.
+    const fast: TelephonyProviderV1 = {
+      specificationVersion: 'v1',
+      name: 'fast',
+      capabilities: {
+        agentFirstDial: true,
+        leadFirstDial: false,
+        contactSync: false,
+        presence: false,
+        hangup: false,
+        idempotentDial: true,
+      },
+      async dial(request) {
+        for (const type of ['ringing', 'answered'] as const)
+          applied.push((await other!.handleCallEvent(event(type, request.attemptId))).applied)
+        return { providerCallId: `call-${request.attemptId}` }
+      },
+    }
+    const dialer = createLeadCall({ storage, telephony: fast, compliance: { callingHours: false } })
+    other = createLeadCall({ storage, telephony: fast, compliance: { callingHours: false } })
+    await dialer.agents.upsert({ id: 'ann', name: 'Ann', status: 'available' })
+    const completed: string[] = []
+    dialer.on('lead.completed', (e) => completed.push(e.processId))
+    other.on('lead.completed', (e) => completed.push(e.processId))
+    const result = await dialer.submitLead(lead())
+    expect(applied).toEqual([true, true]) // kept, not dropped
+    expect((await dialer.process(result.processId))?.status).toBe('in_call')
+    const attemptId = (result.steps.dial?.detail as { attemptId: string }).attemptId
+    await other.handleCallEvent(event('completed', attemptId, { durationSec: 30 }))
+    expect(completed).toEqual([result.processId])
+    expect((await dialer.process(result.processId))?.status).toBe('completed')
+  })
+})
+
 describe('crash and resume', () => {
   const boundaries = ['deduplicate', 'compliance', 'classify', 'contactSync', 'distribute', 'dial'] as const
 

@@ -21,6 +21,7 @@ import type {
   AtomicMutation,
   QueueItem,
   StorageCallOptions,
+  StorageEntry,
   StorageV1,
 } from '../storage/storage-v1.js'
 import type { TelephonyProviderV1 } from '../telephony/telephony-provider.js'
@@ -151,6 +152,8 @@ const k = {
   attempt: (id: string) => `attempt:${id}`,
   contact: (processId: string) => `contact:${processId}`,
   providerCall: (provider: string, id: string) => `provider-call:${provider}:${id}`,
+  /** Events of a call that arrived (at any process) before its dial was recorded. */
+  earlyEvents: (callId: string) => `early-events:${callId}`,
 }
 
 /** Creates the lead pipeline: the durable state machine from a lead's arrival to the end of its call. */
@@ -641,7 +644,8 @@ export function createLeadPipeline(deps: LeadPipelineDeps): LeadPipeline {
           ttlMs: 7 * 86_400_000,
         })
       }
-      if ((await save(state, version, { mutations })) === null) return true
+      const recorded = await saveDialed(state, version, attempt.callId, mutations)
+      if (recorded === null) return true
       // The provider took the call: the agent is committed to it until it ends.
       await engine.accept(attempt.reservationId).catch((error: unknown) => {
         logger.warn({ processId: state.processId, err: error }, 'reservation could not be accepted')
@@ -658,6 +662,12 @@ export function createLeadPipeline(deps: LeadPipelineDeps): LeadPipeline {
         provider: telephony.name,
         at: iso(startedAt),
       })
+      if (recorded.early.length > 0) {
+        // Events the provider sent before this record existed: applied now, in order, before any
+        // later one (those queue behind them until the drain is done).
+        await drainEarlyEvents(state.processId, attempt.callId)
+        return true
+      }
       return false
     } catch (error) {
       const code = LeadCallError.isInstance(error) ? error.code : 'CALL_FAILED'
@@ -668,12 +678,15 @@ export function createLeadPipeline(deps: LeadPipelineDeps): LeadPipeline {
         state.steps.dial = outcome('waiting', startedAt, { errorCode: code })
         attempt.state = 'accepted'
         state.next = 'track'
-        const saved = await save(state, version, {
-          mutations: [
-            { type: 'set', key: k.call(attempt.callId), value: callSessionOf(state, attempt, startedAt) },
-          ],
-        })
+        const saved = await saveDialed(state, version, attempt.callId, [
+          { type: 'set', key: k.call(attempt.callId), value: callSessionOf(state, attempt, startedAt) },
+        ])
         if (saved === null) return true
+        if (saved.early.length > 0) {
+          await engine.accept(attempt.reservationId).catch(() => undefined)
+          await drainEarlyEvents(state.processId, attempt.callId)
+          return true
+        }
         await engine.accept(attempt.reservationId).catch(() => undefined)
         await jobs.schedule(
           `no-answer:${attempt.attemptId}`,
@@ -698,6 +711,87 @@ export function createLeadPipeline(deps: LeadPipelineDeps): LeadPipeline {
       state.next = 'compliance'
       await enqueue(state, version, code, now() + (config.redialBackoffMs[0] ?? 60_000))
       return false
+    }
+  }
+
+  /**
+   * Records a placed call (the process state and the call's keys), taking over the events that
+   * reached a process before this record existed: the commit requires the early-events key to be
+   * as read, so no event can slip in between. Null when the process itself changed meanwhile.
+   */
+  async function saveDialed(
+    state: ProcessState,
+    version: string,
+    callId: string,
+    mutations: AtomicMutation[],
+  ): Promise<{ early: CallEvent[] } | null> {
+    const earlyKey = k.earlyEvents(callId)
+    let early: { value: CallEvent[]; version: string } | null = null
+    for (let i = 0; i < MAX_CAS; i++) {
+      state.updatedAt = now()
+      const result = await storage.atomic(ns, {
+        checks: [
+          { key: k.process(state.processId), version },
+          { key: earlyKey, version: early?.version ?? null },
+        ],
+        mutations: [{ type: 'set', key: k.process(state.processId), value: state }, ...mutations],
+      })
+      if (result.ok) return { early: early?.value ?? [] }
+      if (result.conflicts.includes(k.process(state.processId))) return null
+      early = await storage.get<CallEvent[]>(ns, earlyKey)
+    }
+    throw new LeadCallError('RATE_LIMITED', { message: `Call ${callId} is receiving events too fast; retry` })
+  }
+
+  /**
+   * Keeps an event of a call whose dial is not recorded yet (the provider answered faster than the
+   * dialing process could write), or that arrived while earlier such events wait: the dialing
+   * process applies them in order right after its record ({@link drainEarlyEvents}). When neither
+   * holds any more, the event is applied now.
+   */
+  async function deferEarlyEvent(
+    processId: string,
+    callId: string,
+    event: CallEvent,
+  ): Promise<{ applied: boolean }> {
+    const earlyKey = k.earlyEvents(callId)
+    for (let i = 0; i < MAX_CAS; i++) {
+      const [call, pending] = await storage.getMany<CallEvent[]>(ns, [k.call(callId), earlyKey])
+      if (call && !pending) return applyCallEvent(processId, callId, event)
+      const written = await storage.atomic(ns, {
+        checks: pending
+          ? [{ key: earlyKey, version: pending.version }]
+          : [
+              { key: k.call(callId), version: null },
+              { key: earlyKey, version: null },
+            ],
+        mutations: [
+          { type: 'set', key: earlyKey, value: [...(pending?.value ?? []), event], ttlMs: 86_400_000 },
+        ],
+      })
+      if (written.ok) return { applied: true }
+    }
+    throw new LeadCallError('RATE_LIMITED', { message: `Call ${callId} is receiving events too fast; retry` })
+  }
+
+  /**
+   * Applies, in arrival order, the events that reached any process before this one recorded its
+   * dial, then removes them — only if no new one was appended meanwhile (else those are applied
+   * too). Runs inside the process's lock, right after the record.
+   */
+  async function drainEarlyEvents(processId: string, callId: string): Promise<void> {
+    const earlyKey = k.earlyEvents(callId)
+    let applied = 0
+    for (let i = 0; i < MAX_CAS; i++) {
+      const pending = await storage.get<CallEvent[]>(ns, earlyKey)
+      if (!pending) return
+      for (const event of pending.value.slice(applied)) await applyCallEvent(processId, callId, event, true)
+      applied = pending.value.length
+      const removed = await storage.atomic(ns, {
+        checks: [{ key: earlyKey, version: pending.version }],
+        mutations: [{ type: 'delete', key: earlyKey }],
+      })
+      if (removed.ok) return
     }
   }
 
@@ -888,6 +982,7 @@ export function createLeadPipeline(deps: LeadPipelineDeps): LeadPipeline {
     processId: string,
     callId: string,
     event: CallEvent,
+    draining = false,
   ): Promise<{ applied: boolean }> {
     const entry = await load(processId)
     if (!entry) return { applied: false }
@@ -895,12 +990,17 @@ export function createLeadPipeline(deps: LeadPipelineDeps): LeadPipeline {
     const attempt = state.attempt
     // Events of an earlier attempt only update that call's record.
     const isCurrent = attempt !== undefined && attempt.callId === callId
-    const callEntry = await storage.get<CallSession>(ns, k.call(callId))
-    if (!callEntry) return { applied: false }
-    const { session, changed } = transitionCallSession(callEntry.value, {
+    const [callEntry, early] = await storage.getMany<unknown>(ns, [k.call(callId), k.earlyEvents(callId)])
+    // The attempt is known but its call not recorded yet (the dial is in flight in some process), or
+    // earlier events still wait to be applied: this one waits behind them, in order.
+    if (!callEntry || (early && !draining)) {
+      return attempt?.callId === callId ? deferEarlyEvent(processId, callId, event) : { applied: false }
+    }
+    const current = callEntry as StorageEntry<CallSession>
+    const { session, changed } = transitionCallSession(current.value, {
       ...event,
-      attemptId: callEntry.value.attemptId,
-      processId: callEntry.value.processId,
+      attemptId: current.value.attemptId,
+      processId: current.value.processId,
     })
     // The lead's leg ringing proves the agent answered even when the call's status does not move
     // (it was already ringing for the agent): that signal still counts, once.
@@ -912,15 +1012,15 @@ export function createLeadPipeline(deps: LeadPipelineDeps): LeadPipeline {
     if (!changed && !connects) return { applied: false }
     if (changed) {
       const written = await storage.atomic(ns, {
-        checks: [{ key: k.call(callId), version: callEntry.version }],
+        checks: [{ key: k.call(callId), version: current.version }],
         mutations: [{ type: 'set', key: k.call(callId), value: session }],
       })
-      if (!written.ok) return applyCallEvent(processId, callId, event)
+      if (!written.ok) return applyCallEvent(processId, callId, event, draining)
       events.emit('call.status', {
         processId,
         callId,
         status: session.status,
-        previous: callEntry.value.status,
+        previous: current.value.status,
         at: event.at,
       })
     }
