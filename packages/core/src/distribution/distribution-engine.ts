@@ -226,8 +226,11 @@ export function createDistributionEngine(deps: DistributionEngineDeps): Distribu
   const { strategy } = settings
   const roster = new Roster(strategy, settings.random, now)
   const lock = createKeyedLock()
+  const agentLock = createKeyedLock()
   const strategyStates = new Map<string, { value: unknown; version: string | null }>()
-  const timeouts = new TimeoutSchedule(now, () => void engine.processTimeouts())
+  // A timer's work never rejects unhandled: what fails (a closed store at shutdown) is retried by
+  // the next due time or by the next process that loads the reservation.
+  const timeouts = new TimeoutSchedule(now, () => void engine.processTimeouts().catch(() => undefined))
   const defaultStateKey = keys.strategyState(strategy.name, undefined)
   let loading: Promise<void> | undefined
   let loaded = false
@@ -547,27 +550,53 @@ export function createDistributionEngine(deps: DistributionEngineDeps): Distribu
    * Applies a change to one agent's runtime state with compare-and-set, retrying on conflict.
    * `change` returns `null` to write nothing.
    */
-  async function updateState<T>(
+  /**
+   * Changes one agent's runtime state with compare-and-set. Changes of one agent are serialized
+   * within this process (many calls ending at once would otherwise all race for the same version);
+   * other processes are met by the version check and a backoff.
+   */
+  function updateState<T>(
     agentId: string,
     change: (state: AgentRuntimeState, at: number) => { state: AgentRuntimeState; result: T } | null,
     extra?: (at: number) => Promise<{ checks: AtomicCheck[]; mutations: AtomicMutation[] } | null>,
     options?: StorageCallOptions,
   ): Promise<T | undefined> {
+    return agentLock.run(agentId, () => commitState(agentId, change, extra, options))
+  }
+
+  async function commitState<T>(
+    agentId: string,
+    change: (state: AgentRuntimeState, at: number) => { state: AgentRuntimeState; result: T } | null,
+    extra?: (at: number) => Promise<{ checks: AtomicCheck[]; mutations: AtomicMutation[] } | null>,
+    options?: StorageCallOptions,
+  ): Promise<T | undefined> {
+    let verified = false
     for (let retry = 0; retry < MAX_RETRIES; retry++) {
       const entry = roster.get(agentId)
       const at = now()
-      const current =
-        entry?.view.state ??
-        ((await storage.get<AgentRuntimeState>(ns, keys.agentState(agentId), options))?.value as
-          | AgentRuntimeState
-          | undefined)
+      // The state and its version are read together: the commit below must check the version of
+      // exactly the state it was computed from (a reload may replace the cache while this awaits).
+      let current = entry?.view.state
+      let stateVersion = entry?.stateVersion ?? null
+      if (!entry) {
+        const stored = await storage.get<AgentRuntimeState>(ns, keys.agentState(agentId), options)
+        current = stored?.value
+        stateVersion = stored?.version ?? null
+      }
       if (!current) return undefined
       const changed = change(current, at)
-      if (!changed) return undefined
+      if (!changed) {
+        // On a shared store the cached state may be older than the store's (another process wrote
+        // it, or a roster refresh raced a commit): look at the stored one once before giving up.
+        if (storage.capabilities.shared && !verified && entry) {
+          verified = true
+          await reload([keys.agentState(agentId)], options)
+          continue
+        }
+        return undefined
+      }
       const more = extra ? await extra(at) : { checks: [], mutations: [] }
       if (more === null) return undefined
-      const stateVersion =
-        entry?.stateVersion ?? (await storage.get(ns, keys.agentState(agentId), options))?.version ?? null
       const result = await storage.atomic(
         ns,
         {
