@@ -5,6 +5,7 @@ import type { DistributionStrategy, RandomSource } from '../distribution/strateg
 import type { Logger } from '../logging/logger.js'
 import { PipelineConfigSchema } from '../pipeline/pipeline-config.js'
 import type { StorageV1 } from '../storage/storage-v1.js'
+import { failoverTelephony } from '../telephony/failover-telephony.js'
 import type { TelephonyProviderV1 } from '../telephony/telephony-provider.js'
 import { TrackingConfigSchema } from '../tracking/tracking-config.js'
 
@@ -13,6 +14,12 @@ const isStorage = (value: unknown): value is StorageV1 =>
   value !== null &&
   (value as { specificationVersion?: unknown }).specificationVersion === 'v1' &&
   typeof (value as { atomic?: unknown }).atomic === 'function'
+
+const isTelephony = (value: unknown): value is TelephonyProviderV1 =>
+  typeof value === 'object' &&
+  value !== null &&
+  (value as { specificationVersion?: unknown }).specificationVersion === 'v1' &&
+  typeof (value as { dial?: unknown }).dial === 'function'
 
 const isLogger = (value: unknown): value is Logger =>
   typeof value === 'object' &&
@@ -82,15 +89,33 @@ export const LeadCallConfigSchema = z.strictObject({
   phone: PhoneConfigSchema.default({ defaultCountry: 'US' }),
   privacy: PrivacyConfigSchema.default({ maskPii: true }),
   distribution: DistributionConfigSchema.prefault({}),
-  /** The telephony provider that places the calls (an adapter, or `simulatedTelephony()`). */
+  /**
+   * The telephony provider that places the calls (an adapter, or `simulatedTelephony()`), or
+   * several, primary first: an array of two or more is wrapped with `failoverTelephony()` (default
+   * breaker settings; call it yourself to choose them), an array of one is that provider.
+   */
   telephony: z
-    .custom<TelephonyProviderV1>(
-      (v) =>
-        typeof v === 'object' &&
-        v !== null &&
-        (v as { specificationVersion?: unknown }).specificationVersion === 'v1' &&
-        typeof (v as { dial?: unknown }).dial === 'function',
-      'Expected a TelephonyProviderV1 such as simulatedTelephony() or cloudtalk({...})',
+    .custom<TelephonyProviderV1 | TelephonyProviderV1[]>(
+      (v) => isTelephony(v) || (Array.isArray(v) && v.length > 0 && v.every(isTelephony)),
+      'Expected a TelephonyProviderV1 such as simulatedTelephony() or cloudtalk({...}), or a non-empty array of them (primary first)',
+    )
+    .superRefine((value, context) => {
+      if (!Array.isArray(value)) return
+      const names = value.map((provider) => provider.name)
+      const duplicate = names.find((name, index) => names.indexOf(name) !== index)
+      if (duplicate !== undefined)
+        context.addIssue({
+          code: 'custom',
+          message: `Two providers are named "${duplicate}": give each its own name`,
+        })
+    })
+    .transform(
+      (value): TelephonyProviderV1 =>
+        Array.isArray(value)
+          ? value.length === 1
+            ? (value[0] as TelephonyProviderV1)
+            : failoverTelephony(value)
+          : value,
     )
     .optional(),
   /** Do-not-call, allow and VIP lists, consent, calling hours and attempt caps. */

@@ -1,9 +1,11 @@
 /**
- * `GET /health`: is the storage reachable and fast, is a telephony provider configured.
+ * `GET /health`: is the storage reachable and fast, is a telephony provider configured, and how
+ * each provider of a failover set is doing (its circuit breaker).
  *
  * @module
  */
 import type { LeadCallApp } from '../app/create-lead-call.js'
+import type { TelephonyProviderHealth } from '../telephony/telephony-provider.js'
 import { jsonResponse } from './http-errors.js'
 import type { HttpRoute, RouteContext } from './http-options.js'
 
@@ -19,7 +21,11 @@ export type HealthStatus = 'ok' | 'degraded' | 'down'
 
 /** The body of `GET /health`. */
 export interface HealthReport {
-  /** The storage's status, the overall one: 200 unless `down` (503). */
+  /**
+   * The overall status: the storage's, except that an `ok` storage reports `degraded` while a
+   * telephony provider's circuit is not closed. 200 unless `down` (503), which only the storage
+   * decides: leads are still taken and queued while providers fail.
+   */
   status: HealthStatus
   /** The storage: its driver, status and the probe's round trip. */
   storage: { driver: string; status: HealthStatus; latencyMs: number }
@@ -28,6 +34,12 @@ export interface HealthReport {
    * probe will report `ok`/`degraded`/`down` once the provider specification has one).
    */
   telephony: { provider: string | null; status: 'configured' | 'none' }
+  /**
+   * Each telephony provider's health as the provider reports it (`health()`): for a failover set
+   * (`failoverTelephony`), every member's name, circuit state (`closed`, `open`, `half-open`),
+   * failures in a row, last error code and time. Empty when the provider reports none.
+   */
+  providers: TelephonyProviderHealth[]
   /** When the report was made (ISO 8601). */
   at: string
 }
@@ -57,14 +69,28 @@ async function probeStorage(app: LeadCallApp): Promise<HealthReport['storage']> 
   }
 }
 
+/** The providers' health, `[]` when the provider reports none (or its report fails). */
+function providersOf(app: LeadCallApp): TelephonyProviderHealth[] {
+  try {
+    return app.config.telephony?.health?.() ?? []
+  } catch (error) {
+    app.logger.warn({ err: error }, 'health check: the telephony provider could not report its health')
+    return []
+  }
+}
+
 /** `GET /health`: 200 while the storage answers, 503 when it is down. */
 async function getHealth({ app }: RouteContext): Promise<Response> {
   const storage = await probeStorage(app)
-  const provider = app.config.telephony?.name ?? null
+  const telephony = app.config.telephony
+  const provider = telephony?.name ?? null
+  const providers = providersOf(app)
+  const tripped = providers.some((health) => health.state !== 'closed')
   const report: HealthReport = {
-    status: storage.status,
+    status: storage.status === 'ok' && tripped ? 'degraded' : storage.status,
     storage,
     telephony: { provider, status: provider === null ? 'none' : 'configured' },
+    providers,
     at: new Date().toISOString(),
   }
   return jsonResponse(report, storage.status === 'down' ? 503 : 200)

@@ -90,7 +90,8 @@ function resolveOptions(options: HttpHandlerOptions): ResolvedHttpOptions {
  *   `DELETE /queue/:processId`, `GET /stats`, `GET /analytics?from&to&groupBy`,
  *   `GET /processes?limit&status&agent`, `GET /processes/:id`, `GET /export?format&from&to`,
  *   `GET /metrics`;
- * - `GET /health` (200, or 503 when the storage is down).
+ * - `GET /health` (200, or 503 when the storage is down; `providers` lists each telephony
+ *   provider's circuit breaker when the provider reports its health, e.g. `failoverTelephony`).
  *
  * A lead is answered 200 once dialing, 202 when queued, and its error code's status when it was
  * refused (e.g. 403 for `DNC_BLOCKED`). Every error is a JSON body `{ error: { code, message,

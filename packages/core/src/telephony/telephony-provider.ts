@@ -2,6 +2,7 @@ import type { Agent } from '../domain/agent.js'
 import type { CallEvent } from '../domain/call-event.js'
 import type { CallMode } from '../domain/call-session.js'
 import type { Lead } from '../domain/lead.js'
+import type { LeadCallErrorCode } from '../errors/lead-call-error.js'
 
 /** Options of every provider call that waits on I/O. */
 export interface ProviderCallOptions {
@@ -122,6 +123,57 @@ export interface AgentPresenceReport {
   status: 'available' | 'on_call' | 'offline' | 'away'
 }
 
+/**
+ * What a provider knows of a dial attempt whose answer was lost (the request timed out after it
+ * was sent), see {@link TelephonyProviderV1.lookupCall}.
+ *
+ * - `placed`: the provider placed a call for the attempt (with its id when known);
+ * - `not_placed`: the provider is sure it placed none, and never will for this attempt;
+ * - `unknown`: the provider cannot tell (yet): the call may still appear.
+ */
+export type CallLookupResult =
+  | {
+      /** The provider placed a call for the attempt. */
+      status: 'placed'
+      /** The provider's id of the call, when it knows it. */
+      providerCallId?: string
+    }
+  | {
+      /** The provider is sure it placed no call for the attempt. */
+      status: 'not_placed'
+    }
+  | {
+      /** The provider cannot tell. */
+      status: 'unknown'
+    }
+
+/** The state of a provider's circuit breaker, see {@link TelephonyProviderHealth}. */
+export type CircuitState = 'closed' | 'open' | 'half-open'
+
+/**
+ * How one provider is doing, as a failover set (`failoverTelephony`) sees it through its circuit
+ * breaker; `GET /health` lists these under `providers`.
+ */
+export interface TelephonyProviderHealth {
+  /** The provider's name. */
+  name: string
+  /**
+   * `closed`: dials go to the provider; `open`: it failed too often in a row and is skipped until
+   * its cool-down ends; `half-open`: the cool-down ended and one trial dial decides.
+   */
+  state: CircuitState
+  /** Dial failures in a row (refusals and timeouts; answers about the agent or input are not counted). */
+  consecutiveFailures: number
+  /** The error code of the last failure, if any. */
+  lastErrorCode?: LeadCallErrorCode
+  /** When the last failure happened (ISO 8601). */
+  lastErrorAt?: string
+  /** While `open` or `half-open`: when the circuit opened (ISO 8601). */
+  openedAt?: string
+  /** While `open`: when the cool-down ends and a trial dial may go (ISO 8601). */
+  retryAt?: string
+}
+
 /** Where a provider delivers the call events it observes by itself (simulators, sockets). */
 export type CallEventSink = (event: CallEvent) => void | Promise<void>
 
@@ -195,6 +247,19 @@ export interface TelephonyProviderV1 {
    * unsigned.
    */
   verifyWebhook?(request: Request, options?: WebhookOptions): Promise<void>
+  /**
+   * Tells what became of a dial attempt whose `dial` rejected with `PROVIDER_TIMEOUT` (the request
+   * was sent, the answer was lost). Optional: a provider that can look its calls up by attempt
+   * (e.g. by the idempotency key or a tag it sent) implements it, so that a failover set can
+   * reconcile the attempt instead of surfacing the timeout. It answers `unknown` rather than
+   * guessing, and never places a call.
+   */
+  lookupCall?(attemptId: string, options?: ProviderCallOptions): Promise<CallLookupResult>
+  /**
+   * The health of the provider, or of each member of a set (`failoverTelephony`), for
+   * `GET /health`. Optional.
+   */
+  health?(): TelephonyProviderHealth[]
   /**
    * Gives the provider a sink for the events it observes by itself (a socket, a simulator).
    * Providers that learn of events through webhooks leave it out: the host passes those to
