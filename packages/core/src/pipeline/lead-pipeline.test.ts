@@ -673,7 +673,7 @@ describe('events that overtake their dial', () => {
     const result = await dialer.submitLead(lead())
     expect(applied).toEqual([true, true]) // kept, not dropped
     expect((await dialer.process(result.processId))?.status).toBe('in_call')
-    const attemptId = (result.steps.dial?.detail as { attemptId: string }).attemptId
+    const attemptId = (result.steps.dial?.detail as { attemptId?: string } | undefined)?.attemptId ?? ''
     await other.handleCallEvent(event('completed', attemptId, { durationSec: 30 }))
     expect(completed).toEqual([result.processId])
     expect((await dialer.process(result.processId))?.status).toBe('completed')
