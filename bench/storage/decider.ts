@@ -1,7 +1,7 @@
 /**
  * One process of `pnpm bench storage`: makes distribution decisions on a shared store for a fixed
  * time and prints how many. A decision is `app.distribution.assign()` (the strategy's choice and
- * its atomic reservation in the store), timed in batches of 400; each batch's reservations are
+ * its atomic reservation in the store), timed in batches of 56 (8 per agent, the load of 8 concurrent calls each); each batch's reservations are
  * completed between the timed sections, so agents stay free.
  *
  * argv: driver url scope durationMs concurrency
@@ -26,7 +26,7 @@ await app.distribution.stats() // roster loaded before the clock starts
 let decisions = 0
 let contended = 0
 let n = 0
-const BATCH = 400
+const BATCH = 56
 
 /** Makes `count` decisions, `concurrency` at a time; returns the reservations to complete. */
 async function decide(count: number): Promise<string[]> {
