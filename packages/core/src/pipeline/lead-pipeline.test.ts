@@ -396,6 +396,24 @@ describe('dial path', () => {
     expect((await app.process(result.processId))?.status).not.toBe('queued')
   })
 
+  it('never syncs contacts through a provider that does not declare the capability', async () => {
+    const telephony = simulatedTelephony({ seed: 1, agentAnswerRate: 1, answerRate: 1 })
+    let calls = 0
+    telephony.syncContact = async () => {
+      calls++
+      throw new LeadCallError('VALIDATION_FAILED', { message: 'not supported' })
+    }
+    Object.assign(telephony, { capabilities: { ...telephony.capabilities, contactSync: false } })
+    const { app } = setup({ telephony, config: { pipeline: { contactSync: 'blocking' } } })
+    await agents(app, ['ann'])
+    const result = await app.submitLead(lead())
+    expect(result.error).toBeUndefined()
+    expect(result.status).toBe('dialing')
+    expect(result.steps.contactSync).toMatchObject({ status: 'skipped' })
+    await vi.advanceTimersByTimeAsync(200_000)
+    expect(calls).toBe(0)
+  })
+
   it('never dials twice for one attempt when the provider refuses the agent', async () => {
     const { app, telephony } = setup({ sim: { agentsOnline: new Set(['bob']) } })
     await agents(app, ['ann', 'bob'])

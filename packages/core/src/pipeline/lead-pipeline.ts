@@ -406,9 +406,14 @@ export function createLeadPipeline(deps: LeadPipelineDeps): LeadPipeline {
     return (await save(state, version)) !== null
   }
 
+  /** Whether the provider can sync contacts: it has the method and declares the capability. */
+  function canSyncContacts(): boolean {
+    return telephony?.syncContact !== undefined && telephony.capabilities.contactSync
+  }
+
   async function contactSyncStep(state: ProcessState, version: string): Promise<boolean> {
     const startedAt = now()
-    if (config.contactSync === 'off' || !telephony?.syncContact) {
+    if (config.contactSync === 'off' || !canSyncContacts()) {
       state.steps.contactSync = outcome('skipped', startedAt, {
         detail: { reason: config.contactSync === 'off' ? 'turned off' : 'provider has no contact sync' },
       })
@@ -439,7 +444,7 @@ export function createLeadPipeline(deps: LeadPipelineDeps): LeadPipeline {
    */
   async function syncContactInBackground(processId: string): Promise<void> {
     const entry = await load(processId)
-    if (!entry || !telephony?.syncContact) return
+    if (!entry || !telephony?.syncContact || !canSyncContacts()) return
     const key = k.contact(processId)
     const previous = await storage.get<NonNullable<ProcessState['contact']>>(ns, key)
     if (previous?.value.status === 'synced') return
@@ -465,7 +470,7 @@ export function createLeadPipeline(deps: LeadPipelineDeps): LeadPipeline {
   const blockingSyncs = new Map<string, Promise<{ contactId: string } | { error: unknown }>>()
 
   function startBlockingSync(processId: string, lead: Lead) {
-    if (!telephony?.syncContact || blockingSyncs.has(processId)) return
+    if (!telephony?.syncContact || !canSyncContacts() || blockingSyncs.has(processId)) return
     const sync = telephony.syncContact(lead).then(
       (r) => ({ contactId: r.contactId }),
       (error: unknown) => ({ error }),
@@ -583,7 +588,7 @@ export function createLeadPipeline(deps: LeadPipelineDeps): LeadPipeline {
     }
     const startedAt = now()
     if (attempt.state !== 'recorded') return false
-    if (config.contactSync === 'blocking' && state.contact?.status !== 'synced') {
+    if (config.contactSync === 'blocking' && canSyncContacts() && state.contact?.status !== 'synced') {
       const synced = await awaitBlockingSync(state)
       if ('error' in synced) {
         state.contact = {
