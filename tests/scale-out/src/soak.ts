@@ -5,7 +5,7 @@
  * ended, the statuses submissions returned and the per-agent assignment counts.
  */
 import { createLeadCall } from '@leadcall/core'
-import { startCluster } from './cluster.js'
+import { type HubCall, startCluster } from './cluster.js'
 import { DRIVER_URLS, dropScope, openStorage } from './drivers.js'
 import type { DriverName } from './protocol.js'
 
@@ -56,20 +56,13 @@ try {
     'errors',
     cluster.errors.slice(0, 3),
   )
-  const byProcess = new Map<string, unknown[]>()
+  const byProcess = new Map<string, HubCall[]>()
   for (const call of cluster.calls.values())
     byProcess.set(call.processId, [...(byProcess.get(call.processId) ?? []), call])
-  for (const [processId, calls] of byProcess) {
+  for (const calls of byProcess.values()) {
     if (calls.length < 2) continue
-    console.log(
-      'dialed twice',
-      JSON.stringify(
-        calls.map((c) => [
-          (c as { providerCallId: string }).providerCallId,
-          cluster.eventLog.get((c as { providerCallId: string }).providerCallId),
-        ]),
-      ),
-    )
+    const what = calls.map((c) => [c.providerCallId, cluster.eventLog.get(c.providerCallId)])
+    console.log('dialed twice', JSON.stringify(what))
   }
   console.log('assigned per agent', (await app.distribution.stats()).map((s) => s.assigned).join(','))
 } finally {
