@@ -29,108 +29,139 @@ CREATE TABLE {{schema}}.documents (
 -- For the periodic sweep of expired documents.
 CREATE INDEX documents_expires_at ON {{schema}}.documents (expires_at) WHERE expires_at IS NOT NULL;
 
+-- Plans: PostgreSQL caches the plan of every statement inside a PL/pgSQL function and, left to
+-- itself, re-plans the statements that take arrays on every call (a custom plan for each array,
+-- which costs more than running them). The functions below use generic plans
+-- (`plan_cache_mode = force_generic_plan`), each written so that its only sensible plan is an index
+-- probe per key whatever the statistics say: a correlated subquery or a lateral subquery per key,
+-- never a join that a plan could turn into a scan of the whole namespace (on tables that were never
+-- analysed, `ns = $1` looks very selective although a namespace usually holds every row).
+
 -- Reads documents by key (StorageV1.get / getMany), in one statement: the live rows of p_keys, each
--- with its position in p_keys (a key asked twice is returned twice).
+-- with its position in p_keys (a key asked twice is returned twice), p_ns[i] being the namespace
+-- of p_keys[i] (the driver reads the keys of the reads issued together in one statement).
 --
 -- A read waits for the commits in progress on its keys (a shared advisory lock per key; `atomic`
--- holds them exclusively until its commit is durable), then reads the latest committed rows. So a
--- read never returns a version that a commit already under way is replacing: an optimistic writer
--- that lost re-reads the state it must build on, rather than one already outdated, and commits
--- with a check that can hold (without this, two writers alternating on a hot key can starve one
--- of them for as long as each commit waits for its disk flush). A read of more than 64 keys only
--- waits for bulk commits (the namespace lock), not to exhaust the lock table.
+-- holds them exclusively until it is committed), then reads the latest committed rows. So a read
+-- never returns a version that a commit already under way is replacing: an optimistic writer that
+-- lost re-reads the state it must build on, rather than one already outdated, and commits with a
+-- check that can hold (without this, optimistic writers contending on a hot key lose far more
+-- often). A read of more than 64 keys only waits for bulk commits (the namespace locks), not to
+-- exhaust the lock table. The wait lasts as long as the commit's own work: `atomic` releases its
+-- locks before its WAL flush unless the commit mode is `synchronous`. Locks are taken in the same
+-- order as `atomic` takes them (namespaces, then keys by hash), so that nobody deadlocks.
 CREATE FUNCTION {{schema}}.read_documents(
-  p_ns text,
+  p_ns text[],
   p_keys text[],
   p_now double precision
 ) RETURNS TABLE (i bigint, value json, version bigint, expires_at double precision)
 LANGUAGE plpgsql
+SET plan_cache_mode = force_generic_plan
 AS $$
 BEGIN
-  PERFORM pg_advisory_xact_lock_shared(1818451315, hashtext(p_ns));
+  PERFORM pg_advisory_xact_lock_shared(1818451315, l.h)
+  FROM (SELECT DISTINCT hashtext(n) AS h FROM unnest(p_ns) AS n ORDER BY 1) AS l;
   IF cardinality(p_keys) <= 64 THEN
     PERFORM pg_advisory_xact_lock_shared(l.h)
     FROM (
-      SELECT DISTINCT hashtextextended(k, hashtext(p_ns)) AS h FROM unnest(p_keys) AS k ORDER BY 1
+      SELECT DISTINCT hashtextextended(k.key, hashtext(k.ns)) AS h
+      FROM unnest(p_ns, p_keys) AS k(ns, key)
+      ORDER BY 1
     ) AS l;
   END IF;
+  -- A new statement, hence a new snapshot: it sees the commits waited for.
   RETURN QUERY
     SELECT k.i, d.value, d.version, d.expires_at
-    FROM unnest(p_keys) WITH ORDINALITY AS k(key, i)
-    JOIN {{schema}}.documents d ON d.ns = p_ns AND d.key = k.key
-    WHERE d.expires_at IS NULL
-      OR d.expires_at > coalesce(p_now, floor(extract(epoch FROM clock_timestamp()) * 1000));
+    FROM unnest(p_ns, p_keys) WITH ORDINALITY AS k(ns, key, i)
+    CROSS JOIN LATERAL (
+      SELECT d.value, d.version, d.expires_at FROM {{schema}}.documents d
+      WHERE d.ns = k.ns AND d.key = k.key
+        AND (d.expires_at IS NULL
+          OR d.expires_at > coalesce(p_now, floor(extract(epoch FROM clock_timestamp()) * 1000)))
+      -- Kept apart from the join: a parameterized probe of the primary key per requested key.
+      OFFSET 0
+    ) AS d;
 END
 $$;
 
--- The keys among p_keys whose current version is not p_versions (NULL: must be absent or expired),
--- in the order of their first check, each once; NULL when every check holds.
-CREATE FUNCTION {{schema}}.check_conflicts(
-  p_ns text,
-  p_keys text[],
-  p_versions text[],
-  p_now double precision
-) RETURNS text[]
--- VOLATILE: each call reads with a fresh snapshot (the latest committed rows).
-LANGUAGE sql VOLATILE
+-- The value of an increment: p_value (the current JSON value) plus p_by (a JSON number), as IEEE
+-- doubles like JavaScript. A non-number fails with LCV01, a sum beyond the doubles with LCV02 (the
+-- sum overflows exactly when half of it exceeds half of the largest double; halving is exact).
+CREATE FUNCTION {{schema}}.increment_value(p_value json, p_by json, p_key text) RETURNS json
+LANGUAGE plpgsql IMMUTABLE
 AS $$
-  SELECT array_agg(c.key ORDER BY c.i)
-  FROM (
-    SELECT DISTINCT ON (c.key) c.key, c.i
-    FROM unnest(p_keys, p_versions) WITH ORDINALITY AS c(key, version, i)
-    LEFT JOIN {{schema}}.documents d
-      ON d.ns = p_ns AND d.key = c.key AND (d.expires_at IS NULL OR d.expires_at > p_now)
-    WHERE d.version::text IS DISTINCT FROM c.version
-    ORDER BY c.key, c.i
-  ) AS c
+DECLARE
+  v_base double precision;
+  v_by double precision := p_by::text::double precision;
+BEGIN
+  IF json_typeof(p_value) <> 'number' THEN
+    RAISE EXCEPTION 'Cannot increment "%": its value is not a number', p_key
+      USING ERRCODE = 'LCV01', DETAIL = p_key;
+  END IF;
+  v_base := p_value::text::double precision;
+  IF abs(v_base * 0.5 + v_by * 0.5) > 8.988465674311579e307 THEN
+    RAISE EXCEPTION 'Incrementing "%" overflows', p_key USING ERRCODE = 'LCV02', DETAIL = p_key;
+  END IF;
+  -- `+ 0` turns a negative zero into zero, as JSON.stringify does.
+  RETURN to_json(v_base + v_by + 0);
+END
 $$;
 
 -- The all-or-nothing commit of StorageV1.atomic, in one statement (hence one round trip).
 --
--- Concurrency: every key the operation reads or writes is locked with a transaction-scoped advisory
--- lock, in a fixed order (so two operations never deadlock), before anything is read; every
--- statement of this function then sees the latest committed state (READ COMMITTED takes a new
--- snapshot per statement). Operations touching a common key are therefore serialised, which makes
--- `atomic` linearizable. Each operation also holds a shared lock on its namespace; an operation on
--- more than 64 keys takes that namespace lock exclusively instead of one lock per key, so that bulk
--- commits never exhaust the lock table.
+-- Concurrency: every key the operation checks or writes is locked with a transaction-scoped
+-- advisory lock, in a fixed order (so two operations never deadlock), before the checks that
+-- decide; every statement of this function then sees the latest committed state (READ COMMITTED
+-- takes a new snapshot per statement). Operations touching a common key are therefore serialised,
+-- which makes `atomic` linearizable. Each operation also holds a shared lock on its namespace; an
+-- operation on more than 64 keys takes that namespace lock exclusively instead of one lock per key,
+-- so that bulk commits never exhaust the lock table.
 --
 -- Checks are first evaluated without any lock: versions only ever grow (one sequence), so a check
 -- that fails then can never hold again, and the operation fails at once, without waiting for the
--- locks of a commit in progress. Checks that pass are evaluated again under the locks.
+-- locks of a commit in progress. Checks that pass are evaluated again under the locks. The keys
+-- whose check fails come back in the order of the checks (a key checked twice may come twice).
 --
--- Mutations: p_types[i] is 's' (set), 'd' (delete) or 'i' (increment), with p_keys[i], the JSON
--- text of a set in p_values[i], the TTL in ms in p_ttls[i] (NULL: none) and the amount of an
--- increment in p_bys[i]. p_now is the clock in ms (NULL: the database clock). With p_synchronous
--- false the commit does not wait for its WAL flush (synchronous_commit = off for this transaction),
--- so its locks are released at once; the driver then waits for the flush itself before answering
--- (commit mode `early-release`), or does not (`asynchronous`).
+-- Mutations: p_types is one letter per mutation, 's' (set), 'd' (delete) or 'i' (increment), with
+-- p_keys[i], the value of a set as element i of the JSON array p_values, the TTL in ms in
+-- p_ttls[i] (NULL: none) and the amount of an increment in p_bys[i]. With p_distinct (every key
+-- written once), the sets and the increments are each written by one statement; otherwise the
+-- mutations are applied one by one, in order. p_now is the clock in ms (NULL: the database clock).
+-- With p_synchronous false the commit does not wait for its WAL flush (synchronous_commit = off for
+-- this transaction), so its locks are released as soon as it is committed; the driver then waits
+-- for a later synchronous commit before answering (commit mode `early-release`), or does not
+-- (`asynchronous`).
 CREATE FUNCTION {{schema}}.atomic(
   p_ns text,
   p_check_keys text[],
   p_check_versions text[],
-  p_types text[],
+  p_types text,
   p_keys text[],
-  p_values text[],
+  p_values json,
   p_ttls double precision[],
   p_bys double precision[],
+  p_distinct boolean,
   p_now double precision,
   p_synchronous boolean
 ) RETURNS json
 LANGUAGE plpgsql
+SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
   v_now double precision;
   v_conflicts text[];
+  v_values json[];
   v_versions jsonb := '{}';
   v_counters jsonb := '{}';
-  v_count integer;
+  v_more_versions jsonb;
+  v_more_counters jsonb;
   v_key text;
+  v_type text;
   v_version bigint;
   v_value json;
   v_expires double precision;
-  v_base double precision;
-  v_next double precision;
+  v_setting text;
+  v_bulk boolean;
 BEGIN
   IF current_setting('transaction_isolation') <> 'read committed' THEN
     RAISE EXCEPTION 'leadcall storage needs the READ COMMITTED isolation level, not %',
@@ -138,79 +169,120 @@ BEGIN
       USING ERRCODE = 'LCI01';
   END IF;
 
-  IF cardinality(p_check_keys) > 0 THEN
-    v_conflicts := {{schema}}.check_conflicts(p_ns, p_check_keys, p_check_versions,
-      coalesce(p_now, floor(extract(epoch FROM clock_timestamp()) * 1000)));
-    IF v_conflicts IS NOT NULL THEN
-      RETURN json_build_object('ok', false, 'conflicts', v_conflicts);
+  -- The checks, twice: before the locks (to fail at once), then under them.
+  FOR pass IN 1 .. 2 LOOP
+    IF pass = 2 THEN
+      v_bulk := cardinality(p_check_keys) + cardinality(p_keys) > 64;
+      IF v_bulk THEN
+        v_bulk := (SELECT count(DISTINCT k) FROM unnest(p_check_keys || p_keys) AS k) > 64;
+      END IF;
+      IF v_bulk THEN
+        PERFORM pg_advisory_xact_lock(1818451315, hashtext(p_ns));
+      ELSE
+        PERFORM pg_advisory_xact_lock_shared(1818451315, hashtext(p_ns));
+        PERFORM pg_advisory_xact_lock(l.h)
+        FROM (
+          SELECT DISTINCT hashtextextended(k, hashtext(p_ns)) AS h
+          FROM unnest(p_check_keys || p_keys) AS k
+          ORDER BY 1
+        ) AS l;
+      END IF;
     END IF;
-  END IF;
-
-  SELECT count(DISTINCT k) INTO v_count FROM unnest(p_check_keys || p_keys) AS k;
-  IF v_count > 64 THEN
-    PERFORM pg_advisory_xact_lock(1818451315, hashtext(p_ns));
-  ELSE
-    PERFORM pg_advisory_xact_lock_shared(1818451315, hashtext(p_ns));
-    PERFORM pg_advisory_xact_lock(l.h)
-    FROM (
-      SELECT DISTINCT hashtextextended(k, hashtext(p_ns)) AS h
-      FROM unnest(p_check_keys || p_keys) AS k
-      ORDER BY 1
-    ) AS l;
-  END IF;
-  -- Read the clock once the locks are held.
-  v_now := coalesce(p_now, floor(extract(epoch FROM clock_timestamp()) * 1000));
-
-  IF cardinality(p_check_keys) > 0 THEN
-    v_conflicts := {{schema}}.check_conflicts(p_ns, p_check_keys, p_check_versions, v_now);
-    IF v_conflicts IS NOT NULL THEN
-      RETURN json_build_object('ok', false, 'conflicts', v_conflicts);
+    -- The clock, read again once the locks are held.
+    v_now := coalesce(p_now, floor(extract(epoch FROM clock_timestamp()) * 1000));
+    IF cardinality(p_check_keys) > 0 THEN
+      SELECT array_agg(c.key) INTO v_conflicts
+      FROM unnest(p_check_keys, p_check_versions) AS c(key, version)
+      WHERE (
+        SELECT d.version::text FROM {{schema}}.documents d
+        WHERE d.ns = p_ns AND d.key = c.key AND (d.expires_at IS NULL OR d.expires_at > v_now)
+      ) IS DISTINCT FROM c.version;
+      IF v_conflicts IS NOT NULL THEN
+        RETURN json_build_object('ok', false, 'conflicts', v_conflicts);
+      END IF;
     END IF;
-  END IF;
+  END LOOP;
+
   IF NOT p_synchronous THEN
-    PERFORM set_config('synchronous_commit', 'off', true);
+    v_setting := set_config('synchronous_commit', 'off', true);
   END IF;
 
-  FOR i IN 1 .. coalesce(array_length(p_types, 1), 0) LOOP
+  IF p_distinct THEN
+    IF strpos(p_types, 's') > 0 THEN
+      WITH written AS (
+        INSERT INTO {{schema}}.documents AS d (ns, key, value, version, expires_at)
+        SELECT p_ns, m.key, m.value, nextval('{{schema}}.document_versions'), v_now + m.ttl
+        FROM ROWS FROM (unnest(p_keys), unnest(p_ttls), json_array_elements(p_values))
+          WITH ORDINALITY AS m(key, ttl, value, i)
+        WHERE substr(p_types, m.i::integer, 1) = 's'
+        ON CONFLICT (ns, key) DO UPDATE
+          SET value = excluded.value, version = excluded.version, expires_at = excluded.expires_at
+        RETURNING d.key, d.version
+      )
+      SELECT jsonb_object_agg(w.key, w.version::text) INTO v_more_versions FROM written AS w;
+      v_versions := v_versions || v_more_versions;
+    END IF;
+    IF strpos(p_types, 'i') > 0 THEN
+      WITH written AS (
+        INSERT INTO {{schema}}.documents AS d (ns, key, value, version, expires_at)
+        SELECT p_ns, m.key, to_json(m.by + 0), nextval('{{schema}}.document_versions'), v_now + m.ttl
+        FROM unnest(p_keys, p_ttls, p_bys) WITH ORDINALITY AS m(key, ttl, by, i)
+        WHERE substr(p_types, m.i::integer, 1) = 'i'
+        ON CONFLICT (ns, key) DO UPDATE
+          SET value = CASE WHEN d.expires_at IS NULL OR d.expires_at > v_now
+                THEN {{schema}}.increment_value(d.value, excluded.value, d.key)
+                ELSE excluded.value END,
+            version = excluded.version,
+            expires_at = CASE WHEN d.expires_at IS NULL OR d.expires_at > v_now
+              THEN d.expires_at ELSE excluded.expires_at END
+        RETURNING d.key, d.value, d.version
+      )
+      SELECT jsonb_object_agg(w.key, w.version::text), jsonb_object_agg(w.key, w.value::text::jsonb)
+      INTO v_more_versions, v_more_counters
+      FROM written AS w;
+      v_versions := v_versions || v_more_versions;
+      v_counters := v_more_counters;
+    END IF;
+    IF strpos(p_types, 'd') > 0 THEN
+      FOR i IN 1 .. length(p_types) LOOP
+        IF substr(p_types, i, 1) = 'd' THEN
+          DELETE FROM {{schema}}.documents WHERE ns = p_ns AND key = p_keys[i];
+        END IF;
+      END LOOP;
+    END IF;
+    RETURN json_build_object('ok', true, 'versions', v_versions, 'counters', v_counters);
+  END IF;
+
+  -- One by one, in order (a key written more than once).
+  v_values := ARRAY(SELECT json_array_elements(p_values));
+  FOR i IN 1 .. length(p_types) LOOP
     v_key := p_keys[i];
-    IF p_types[i] = 'd' THEN
+    v_type := substr(p_types, i, 1);
+    IF v_type = 'd' THEN
       DELETE FROM {{schema}}.documents WHERE ns = p_ns AND key = v_key;
       v_versions := v_versions - v_key;
       CONTINUE;
     END IF;
-
-    IF p_types[i] = 's' THEN
-      v_value := p_values[i]::json;
+    IF v_type = 's' THEN
+      v_value := v_values[i];
       v_expires := v_now + p_ttls[i];
     ELSE
       SELECT d.value, d.expires_at INTO v_value, v_expires
       FROM {{schema}}.documents d
       WHERE d.ns = p_ns AND d.key = v_key AND (d.expires_at IS NULL OR d.expires_at > v_now);
       IF FOUND THEN
-        IF json_typeof(v_value) <> 'number' THEN
-          RAISE EXCEPTION 'Cannot increment "%": its value is not a number', v_key
-            USING ERRCODE = 'LCV01', DETAIL = v_key;
-        END IF;
-        v_base := v_value::text::double precision;
+        v_value := {{schema}}.increment_value(v_value, to_json(p_bys[i]), v_key);
       ELSE
-        v_base := 0;
+        v_value := to_json(p_bys[i] + 0);
         v_expires := v_now + p_ttls[i];
       END IF;
-      BEGIN
-        v_next := v_base + p_bys[i];
-      EXCEPTION WHEN numeric_value_out_of_range THEN
-        RAISE EXCEPTION 'Incrementing "%" overflows', v_key USING ERRCODE = 'LCV02', DETAIL = v_key;
-      END;
-      -- `+ 0` turns a negative zero into zero, as JSON.stringify does.
-      v_value := to_json(v_next + 0);
       v_counters := v_counters || jsonb_build_object(v_key, v_value::text::jsonb);
     END IF;
-
-    v_version := nextval('{{schema}}.document_versions');
     INSERT INTO {{schema}}.documents AS d (ns, key, value, version, expires_at)
-    VALUES (p_ns, v_key, v_value, v_version, v_expires)
+    VALUES (p_ns, v_key, v_value, nextval('{{schema}}.document_versions'), v_expires)
     ON CONFLICT (ns, key) DO UPDATE
-      SET value = excluded.value, version = excluded.version, expires_at = excluded.expires_at;
+      SET value = excluded.value, version = excluded.version, expires_at = excluded.expires_at
+    RETURNING d.version INTO v_version;
     v_versions := v_versions || jsonb_build_object(v_key, v_version::text);
   END LOOP;
 
@@ -238,8 +310,15 @@ CREATE TABLE {{schema}}.queue_items (
   PRIMARY KEY (ns, queue, id)
 ) WITH (fillfactor = 90);
 
--- The queue order: claims and listings walk it from the front.
-CREATE INDEX queue_items_order ON {{schema}}.queue_items (ns, queue, priority, score, seq);
+-- The queue order of the waiting (not leased) items: claims and listings walk it from the front.
+-- Partial, so that a lookup by id can only use the primary key (with a full index on
+-- (ns, queue, …) a generic plan may prefer walking the queue; the lease checks of ack, release and
+-- extendLease compare the token with IS NOT DISTINCT FROM, which implies neither predicate).
+CREATE INDEX queue_items_waiting ON {{schema}}.queue_items (ns, queue, priority, score, seq)
+  WHERE lease_token IS NULL;
+-- The leased items by lease expiry: claims find the expired leases without walking the others.
+CREATE INDEX queue_items_leased ON {{schema}}.queue_items (ns, queue, lease_expires_at)
+  WHERE lease_token IS NOT NULL;
 
 -- Record streams ----------------------------------------------------------------------------------
 

@@ -1,6 +1,6 @@
 import { isLeadCallError, type LeadCallError } from '@leadcall/core'
 import { describe, expect, it } from 'vitest'
-import { migratedSchema, skip } from './postgres.test-util.js'
+import { loggingPool, migratedSchema, skip } from './postgres.test-util.js'
 import { prefixEnd } from './postgres-documents.js'
 import { postgresStorage } from './postgres-storage.js'
 
@@ -115,6 +115,43 @@ describe.skipIf(skip)('postgres documents', () => {
       mutations: [{ type: 'set', key: 'free', value: 1 }],
     })
     expect(again).toEqual({ ok: false, conflicts: keys })
+  })
+
+  it('reads the keys of the reads issued together in one statement, but a key only once per statement', async () => {
+    const log: string[] = []
+    const logged = loggingPool(log)
+    try {
+      const batched = postgresStorage({ pool: logged, schema })
+      const [one, two] = [ns(), ns()]
+      await batched.atomic(one, {
+        mutations: [
+          { type: 'set', key: 'a', value: 'a' },
+          { type: 'set', key: 'b', value: 'b' },
+        ],
+      })
+      await batched.atomic(two, { mutations: [{ type: 'set', key: 'a', value: 'two' }] })
+      log.length = 0
+      const aborted = new AbortController()
+      const reads = [
+        batched.get(one, 'a'),
+        batched.getMany(one, ['b', 'missing', 'b']),
+        batched.get(two, 'a'),
+        batched.get(one, 'b', { signal: aborted.signal }),
+      ]
+      aborted.abort(new Error('gone'))
+      await expect(reads[3]).rejects.toThrow('gone')
+      expect(await reads[0]).toMatchObject({ key: 'a', value: 'a' })
+      expect(await reads[1]).toMatchObject([{ value: 'b' }, null, { value: 'b' }])
+      expect(await reads[2]).toMatchObject({ key: 'a', value: 'two' })
+      expect(log).toEqual(['read'])
+      // The same key twice: the second read gets a statement of its own.
+      log.length = 0
+      await Promise.all([batched.get(one, 'a'), batched.get(one, 'a'), batched.get(one, 'b')])
+      expect(log).toEqual(['read', 'read'])
+      await batched.close()
+    } finally {
+      await logged.end()
+    }
   })
 
   it('sweeps expired documents on demand', async () => {

@@ -6,7 +6,11 @@
  *   statement itself, so it is invisible even before the sweep deletes it. `get` and `getMany`
  *   wait for commits in progress on their keys (see `read_documents` in the migration).
  * - `atomic` is one call of the `atomic` SQL function (see `migrations/0001_initial.sql`): checks
- *   and mutations in one statement, hence one round trip and one transaction.
+ *   and mutations in one statement, hence one round trip and one transaction. In `early-release`
+ *   mode a successful write then waits for a group flush (see `postgres-flush.ts`).
+ * - Every statement is written so that any plan PostgreSQL may cache for it (generic plans
+ *   included, costed without statistics) probes an index per key: `ns = $1` alone is never left
+ *   for a plan to scan a whole namespace with.
  *
  * @internal
  * @module
@@ -20,6 +24,7 @@ import type {
   StorageEntry,
 } from '@leadcall/core'
 import type { DriverContext } from './postgres-context.js'
+import { createReader } from './postgres-reads.js'
 import {
   assertFinite,
   assertInteger,
@@ -44,20 +49,15 @@ export interface DocumentOps {
   sweep(batchSize: number, options?: StorageCallOptions): Promise<number>
 }
 
-/**
- * Waits until the WAL is flushed past the previous commit of the connection: a transaction that
- * gets a transaction id writes a commit record, and a synchronous commit waits for the flush of the
- * WAL up to it, which includes every earlier commit.
- */
-const FLUSH_SQL = 'SELECT pg_current_xact_id()'
-
-/** The mutations of an operation as the parallel arrays the `atomic` function takes. */
+/** An operation as the parameters of the `atomic` function take it. */
 interface Encoded {
   checkKeys: string[]
   checkVersions: (string | null)[]
-  types: string[]
+  /** One letter per mutation: `s`et, `d`elete, `i`ncrement. */
+  types: string
   keys: string[]
-  values: (string | null)[]
+  /** The JSON texts of the values of sets (`null` for the other mutations), as one JSON array. */
+  values: string[]
   ttls: (number | null)[]
   bys: (number | null)[]
 }
@@ -69,21 +69,21 @@ export function documentOps(ctx: DriverContext): DocumentOps {
     `(d.expires_at IS NULL OR d.expires_at > coalesce(${now}::float8, ${S}.now_ms()))`
   // Reads by key wait for commits in progress on their keys, see `read_documents` in the migration.
   const readSql = `SELECT r.i, r.value, r.version, r.expires_at
-    FROM ${S}.read_documents($1, $2::text[], $3::float8) AS r`
-  const atomicSql = `SELECT ${S}.atomic($1, $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-    $7::float8[], $8::float8[], $9::float8, $10::boolean) AS result`
-  const sweepSql = `WITH gone AS (
-      SELECT d.ns, d.key FROM ${S}.documents d
-      WHERE d.expires_at <= coalesce($1::float8, ${S}.now_ms())
-      ORDER BY d.expires_at LIMIT $2 FOR UPDATE SKIP LOCKED
-    )
-    DELETE FROM ${S}.documents d USING gone WHERE d.ns = gone.ns AND d.key = gone.key`
+    FROM ${S}.read_documents($1::text[], $2::text[], $3::float8) AS r`
+  const read = createReader(ctx, readSql)
+  const atomicSql = `SELECT ${S}.atomic($1, $2::text[], $3::text[], $4, $5::text[], $6::json,
+    $7::float8[], $8::float8[], $9::boolean, $10::float8, $11::boolean) AS result`
+  // The rows are locked (and so cannot change) until the statement ends: delete them by row address.
+  const sweepSql = `DELETE FROM ${S}.documents d WHERE d.ctid = ANY(ARRAY(
+      SELECT e.ctid FROM ${S}.documents e
+      WHERE e.expires_at <= coalesce($1::float8, ${S}.now_ms())
+      ORDER BY e.expires_at LIMIT $2 FOR UPDATE SKIP LOCKED
+    ))`
 
   return {
     async get<T>(ns: string, key: string, options?: StorageCallOptions) {
       assertName(key, 'key')
-      const result = await ctx.run('read', readSql, [ns, [key], ctx.now()], options)
-      const row = result.rows[0]
+      const row = (await read(ns, [key], options))[0]
       return row === undefined ? null : toEntry<T>(key, row)
     },
 
@@ -95,12 +95,11 @@ export function documentOps(ctx: DriverContext): DocumentOps {
         options?.signal?.throwIfAborted()
         return out
       }
-      const result = await ctx.run('read', readSql, [ns, keys, ctx.now()], options)
+      const rows = await read(ns, keys, options)
       // One parsed value per requested position, so that a key asked twice yields two copies.
-      for (const row of result.rows) {
-        const index = Number(row.i) - 1
-        out[index] = toEntry<T>(keys[index]!, row)
-      }
+      rows.forEach((row, index) => {
+        if (row !== undefined) out[index] = toEntry<T>(keys[index]!, row)
+      })
       return out
     },
 
@@ -136,40 +135,42 @@ export function documentOps(ctx: DriverContext): DocumentOps {
 
     async atomic(ns: string, operation: AtomicOperation, options?: StorageCallOptions) {
       const encoded = encode(operation)
-      if (encoded.types.length === 0 && encoded.checkKeys.length === 0) {
+      if (encoded.keys.length === 0 && encoded.checkKeys.length === 0) {
         options?.signal?.throwIfAborted()
         return { ok: true, versions: {}, counters: {} }
       }
-      // In `early-release` mode the commit does not wait for its flush (so its locks go at once);
-      // a successful write then waits for it with FLUSH_SQL, on the same connection, before the
-      // call resolves: an acknowledged commit is always durable.
-      const early = ctx.commitMode === 'early-release' && encoded.types.length > 0
-      let result: AtomicResult | undefined
-      const { rows } = await ctx.run(
-        'atomic',
-        atomicSql,
-        [
-          ns,
-          encoded.checkKeys,
-          encoded.checkVersions,
-          encoded.types,
-          encoded.keys,
-          encoded.values,
-          encoded.ttls,
-          encoded.bys,
-          ctx.now(),
-          ctx.commitMode === 'synchronous',
-        ],
-        options,
-        true,
-        early
-          ? (done) => {
-              result = json<AtomicResult>(done.rows[0]!.result)
-              return result.ok ? FLUSH_SQL : undefined
-            }
-          : undefined,
-      )
-      return result ?? json<AtomicResult>(rows[0]!.result)
+      return ctx.committing(async () => {
+        const { rows } = await ctx.run(
+          'atomic',
+          atomicSql,
+          [
+            ns,
+            encoded.checkKeys,
+            encoded.checkVersions,
+            encoded.types,
+            encoded.keys,
+            `[${encoded.values.join(',')}]`,
+            encoded.ttls,
+            encoded.bys,
+            new Set(encoded.keys).size === encoded.keys.length,
+            ctx.now(),
+            ctx.commitMode === 'synchronous',
+          ],
+          options,
+          true,
+        )
+        const result = json<AtomicResult>(rows[0]!.result)
+        // A key checked twice is reported once.
+        if (!result.ok) {
+          result.conflicts = [...new Set(result.conflicts)]
+          return result
+        }
+        // In `early-release` mode the commit did not wait for its WAL flush (its locks went at
+        // once): a successful write waits for a flush that started after it before the call
+        // resolves, so that an acknowledged commit is always durable.
+        if (encoded.keys.length > 0 && ctx.commitMode === 'early-release') await ctx.flush(options)
+        return result
+      })
     },
 
     async sweep(batchSize: number, options?: StorageCallOptions) {
@@ -188,7 +189,7 @@ function encode(operation: AtomicOperation): Encoded {
   const out: Encoded = {
     checkKeys: [],
     checkVersions: [],
-    types: [],
+    types: '',
     keys: [],
     values: [],
     ttls: [],
@@ -203,12 +204,12 @@ function encode(operation: AtomicOperation): Encoded {
         push(out, 's', key, encodeJson(mutation.value, `The value of "${key}"`), mutation.ttlMs, null)
         break
       case 'delete':
-        push(out, 'd', key, null, undefined, null)
+        push(out, 'd', key, 'null', undefined, null)
         break
       case 'increment':
         assertFinite(mutation.by, 'increment by')
         if (mutation.ttlMs !== undefined) assertPositive(mutation.ttlMs, 'ttlMs')
-        push(out, 'i', key, null, mutation.ttlMs, mutation.by)
+        push(out, 'i', key, 'null', mutation.ttlMs, mutation.by)
         break
       default:
         throw invalid(`Unknown mutation type ${JSON.stringify((mutation as { type?: unknown }).type)}`)
@@ -228,11 +229,11 @@ function push(
   out: Encoded,
   type: string,
   key: string,
-  value: string | null,
+  value: string,
   ttlMs: number | undefined,
   by: number | null,
 ): void {
-  out.types.push(type)
+  out.types += type
   out.keys.push(key)
   out.values.push(value)
   out.ttls.push(ttlMs ?? null)

@@ -1,11 +1,14 @@
 /**
  * The priority queues of the PostgreSQL driver, one row per item in `queue_items`.
  *
- * - Queue order is `(priority, score, seq)`, where `seq` is a bigserial renewed by every enqueue,
- *   served by the `queue_items_order` index.
- * - A claim is one `UPDATE … FROM (SELECT … ORDER BY … LIMIT n FOR UPDATE SKIP LOCKED)`: concurrent
- *   claims lock different rows and never wait for each other, and each claimed row gets a fresh
- *   random lease token and a lease expiry.
+ * - Queue order is `(priority, score, seq)`, where `seq` is a bigserial renewed by every enqueue.
+ *   Waiting items (not leased) are in the partial index `queue_items_waiting` in that order;
+ *   leased items are in `queue_items_leased` by lease expiry. Lookups by id can only use the
+ *   primary key.
+ * - A claim takes, in queue order, the first waiting items that are available and the first items
+ *   whose lease expired: each found by walking its own index from the front, locked with
+ *   `FOR UPDATE SKIP LOCKED` (concurrent claims lock different rows and never wait for each other),
+ *   then updated by row address. Each claimed row gets a fresh random lease token and an expiry.
  * - An item is leased while its `lease_expires_at` is in the future; an expired lease needs no
  *   cleanup: the item is claimable again at its place, and reads stop showing the lease.
  * - `ack`, `release` and `extendLease` only match the row while the token's lease holds.
@@ -85,8 +88,11 @@ export function queueOps(ctx: DriverContext): QueueOps {
   ) => `q.id, q.priority, q.score, q.seq, q.available_at, q.enqueued_at, q.attempts,
     q.payload, CASE WHEN q.lease_expires_at > ${at} THEN q.lease_token END AS lease_token,
     CASE WHEN q.lease_expires_at > ${at} THEN q.lease_expires_at END AS lease_expires_at`
+  // `IS NOT DISTINCT FROM` (the token is never null) rather than `=`: the condition then does not
+  // imply `lease_token IS NOT NULL`, so that the only index a plan can use is the primary key.
   const holds = (token: string, at: string) =>
-    `q.ns = $1 AND q.queue = $2 AND q.id = $3 AND q.lease_token = ${token} AND q.lease_expires_at > ${at}`
+    `q.ns = $1 AND q.queue = $2 AND q.id = $3 AND q.lease_token IS NOT DISTINCT FROM ${token}
+      AND q.lease_expires_at > ${at}`
 
   const enqueueSql = `INSERT INTO ${T} AS q (ns, queue, id, priority, score, available_at, enqueued_at, payload)
     SELECT $1, $2, $3, $4::float8, coalesce($5::float8, c.now), coalesce($6::float8, c.now), c.now, $7::json
@@ -95,20 +101,24 @@ export function queueOps(ctx: DriverContext): QueueOps {
       seq = excluded.seq, available_at = excluded.available_at, payload = excluded.payload,
       lease_token = NULL, lease_expires_at = NULL
     RETURNING ${columns('0')}`
-  // The CTE runs once (MATERIALIZED): as a plain subquery of the UPDATE, the planner may rescan it,
-  // and each rescan would lock further rows (SKIP LOCKED), claiming more than `limit` items.
-  const claimSql = `WITH picked AS MATERIALIZED (
-      SELECT w.id FROM ${T} AS w
-      WHERE w.ns = $1 AND w.queue = $2 AND w.available_at <= ${now('$5')}
-        AND (w.lease_expires_at IS NULL OR w.lease_expires_at <= ${now('$5')})
-      ORDER BY w.priority, w.score, w.seq
-      LIMIT $4
-      FOR UPDATE SKIP LOCKED
-    )
-    UPDATE ${T} AS q SET attempts = q.attempts + 1, lease_token = gen_random_uuid()::text,
+  // The rows to claim: the first available waiting items and the first expired leases, each branch
+  // walking its own partial index in order and locking what it takes (SKIP LOCKED: rows another
+  // claim holds are passed over), merged in queue order. ARRAY(…) runs once: a rescan would lock
+  // further rows. The update then finds the locked rows by address (a TID scan, whatever the
+  // statistics), and nobody can change them before this statement ends.
+  const pick = (where: string) => `SELECT w.ctid AS tid, w.priority, w.score, w.seq FROM ${T} AS w
+      WHERE w.ns = $1 AND w.queue = $2 AND ${where} AND w.available_at <= ${now('$5')}
+      ORDER BY w.priority, w.score, w.seq LIMIT $4 FOR UPDATE SKIP LOCKED`
+  const claimSql = `UPDATE ${T} AS q SET attempts = q.attempts + 1, lease_token = gen_random_uuid()::text,
       lease_expires_at = ${now('$5')} + $3::float8
-    FROM picked
-    WHERE q.ns = $1 AND q.queue = $2 AND q.id = picked.id
+    WHERE q.ctid = ANY(ARRAY(
+      SELECT p.tid FROM (
+        SELECT * FROM (${pick('w.lease_token IS NULL')}) AS waiting
+        UNION ALL
+        SELECT * FROM (${pick(`w.lease_token IS NOT NULL AND w.lease_expires_at <= ${now('$5')}`)}) AS expired
+      ) AS p
+      ORDER BY p.priority, p.score, p.seq LIMIT $4
+    ))
     RETURNING ${columns('0')}`
   const ackSql = `DELETE FROM ${T} AS q WHERE ${holds('$4', now('$5'))}`
   const releaseSql = `UPDATE ${T} AS q SET lease_token = NULL, lease_expires_at = NULL,
@@ -125,8 +135,16 @@ export function queueOps(ctx: DriverContext): QueueOps {
       AND (q.lease_expires_at IS NULL OR q.lease_expires_at <= ${now('$4')})
     RETURNING ${columns('0')}`
   const removeSql = `DELETE FROM ${T} AS q WHERE q.ns = $1 AND q.queue = $2 AND q.id = $3`
-  const listSql = `SELECT ${columns(now('$3'))} FROM ${T} AS q WHERE q.ns = $1 AND q.queue = $2
-    ORDER BY q.priority, q.score, q.seq OFFSET $4 LIMIT $5`
+  // The waiting items come in order from their index, the few leased ones are sorted.
+  const listBranch = (where: string) => `SELECT * FROM (SELECT ${columns(now('$3'))} FROM ${T} AS q
+      WHERE q.ns = $1 AND q.queue = $2 AND ${where}
+      ORDER BY q.priority, q.score, q.seq LIMIT $4::bigint + $5::bigint) AS b`
+  const listSql = `SELECT l.* FROM (
+      ${listBranch('q.lease_token IS NULL')}
+      UNION ALL
+      ${listBranch('q.lease_token IS NOT NULL')}
+    ) AS l
+    ORDER BY l.priority, l.score, l.seq OFFSET $4 LIMIT $5`
   const sizeSql = `SELECT count(*) AS size FROM ${T} AS q WHERE q.ns = $1 AND q.queue = $2`
 
   return {

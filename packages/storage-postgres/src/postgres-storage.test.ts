@@ -10,6 +10,7 @@ import {
   skip,
   testSchema,
 } from './postgres.test-util.js'
+import { FLUSH_SQL } from './postgres-flush.js'
 import { postgresStorage } from './postgres-storage.js'
 
 // The kit: one pool and one migrated schema for all its tests; each test's storage shares them,
@@ -250,7 +251,7 @@ describe.skipIf(skip)('postgresStorage', () => {
   it('commits a distribution decision in one statement, plus the flush wait of early-release', async () => {
     const log: string[] = []
     const logged = loggingPool(log)
-    const FLUSH = 'SELECT pg_current_xact_id()'
+    const FLUSH = 'leadcall_flush'
     try {
       for (const [commitMode, perCommit] of [
         ['early-release', ['atomic', FLUSH]],
@@ -298,13 +299,46 @@ describe.skipIf(skip)('postgresStorage', () => {
     }
   }, 60_000)
 
+  it('lets the commits under way get their flush before close() ends its pool', async () => {
+    const own = postgresStorage({ connectionString: DATABASE_URL, schema })
+    const space = ns()
+    const commits = Array.from({ length: 5 }, (_, i) =>
+      own.atomic(space, { mutations: [{ type: 'set', key: `k${i}`, value: i }] }),
+    )
+    // Close as soon as the commits are answered, while they wait for their flush.
+    await Promise.race(commits.map((commit) => commit.catch(() => undefined)))
+    const closed = own.close()
+    expect((await Promise.all(commits)).every((result) => result.ok)).toBe(true)
+    await closed
+  })
+
+  it('flushes with a statement whose commit waits for the WAL flush', async () => {
+    // A commit waits for the flush of the WAL only when its transaction has a transaction id and
+    // wrote WAL: `SELECT pg_current_xact_id()` alone gets an id but writes nothing, so it proves
+    // nothing. The flush statement does both.
+    const client = await pool!.connect()
+    try {
+      await client.query('BEGIN')
+      const before = await client.query('SELECT pg_current_wal_insert_lsn() AS lsn')
+      await client.query(FLUSH_SQL)
+      const { rows } = await client.query(
+        'SELECT pg_current_xact_id_if_assigned() IS NOT NULL AS xid, pg_current_wal_insert_lsn() > $1::pg_lsn AS wrote',
+        [before.rows[0].lsn],
+      )
+      await client.query('ROLLBACK')
+      expect(rows[0]).toEqual({ xid: true, wrote: true })
+    } finally {
+      client.release()
+    }
+  })
+
   it('turns synchronous_commit off only inside the commits of the asynchronous modes', async () => {
     const client = await pool!.connect()
     try {
       for (const synchronous of [true, false]) {
         await client.query('BEGIN')
         await client.query(
-          `SELECT "${schema}".atomic($1, '{}', '{}', '{s}', '{k}', '{1}', '{NULL}', '{NULL}', NULL, $2)`,
+          `SELECT "${schema}".atomic($1, '{}', '{}', 's', '{k}', '[1]', '{NULL}', '{NULL}', true, NULL, $2)`,
           [ns(), synchronous],
         )
         const { rows } = await client.query('SHOW synchronous_commit')

@@ -61,20 +61,23 @@ export interface PostgresStorageOptions {
   /**
    * How `atomic` makes its commits durable:
    *
-   * - `'early-release'` (default): the commit releases its locks without waiting for its WAL
-   *   flush, then waits for the flush before the call resolves (one more round trip for a
-   *   successful write). Every acknowledged commit is durable, and commits on the same key (a
-   *   round-robin pointer, a busy agent) follow each other without one disk flush each. A read may
-   *   see a commit whose flush is still under way: if the database server crashes in that window
-   *   (milliseconds), that commit is lost, but its writer never got an answer.
+   * - `'early-release'` (default): the commit does not wait for its WAL flush, so its locks are
+   *   released as soon as it is committed; the call then waits for a group flush (a tiny standard
+   *   commit sent after it, shared by every commit completed meanwhile) before it resolves. An
+   *   acknowledged commit is as durable as a standard commit, commits on the same key (a
+   *   round-robin pointer, a busy agent, a day's counters) follow each other without one disk flush
+   *   each, and no connection is held while the disk syncs. Other sessions may see a commit a few
+   *   milliseconds before it is durable: if the database server crashes in that window, that
+   *   commit is lost, but its writer never got an answer.
    * - `'synchronous'`: PostgreSQL's standard commit, in one round trip: nobody sees a commit before
    *   it is flushed, but its locks are held during the flush, so commits on one key are limited
    *   to one per disk flush, and optimistic writers contending on a hot key retry much more.
    * - `'asynchronous'`: `synchronous_commit = off` for `atomic`: one round trip, no wait for the
-   *   flush; if the database server crashes, the last few hundred ms of acknowledged commits may
-   *   be lost (never a partial commit). An application crash loses nothing in any mode.
+   *   flush; if the database server crashes, the acknowledged commits of the last moments (up to
+   *   three times `wal_writer_delay`) may be lost (never part of one). An application crash loses
+   *   nothing in any mode.
    *
-   * Queue and record writes always commit the standard way (they do not contend on hot rows).
+   * Queue and record writes always commit the standard way.
    */
   commitMode?: 'early-release' | 'synchronous' | 'asynchronous'
   /**
@@ -139,9 +142,10 @@ const SWEEP_ROUNDS = 100
  * - **Records** are rows of `records` keyed by `(ns, stream, time, seq)`.
  * - Expired documents and leases are invisible to every read and check as soon as they expire;
  *   expired documents are deleted by a periodic sweep (see `sweepIntervalMs`) or overwritten.
- * - Every call is one statement on one pooled connection. A call made with an aborted signal
- *   rejects without sending anything; a signal aborted while the call waits rejects at once (a
- *   statement already sent still completes on the server).
+ * - Every call is at most one statement on one pooled connection: reads by key issued in the same
+ *   turn of the event loop share one, and `early-release` commits share their flushes. A call
+ *   made with an aborted signal rejects without sending anything; a signal aborted while the call
+ *   waits rejects at once (a statement already sent still completes on the server).
  * - Validation errors are `LeadCallError`s with code `VALIDATION_FAILED`, as in the memory driver.
  *
  * @example
@@ -320,7 +324,8 @@ export function postgresStorage(options: PostgresStorageOptions = {}): PostgresS
     close() {
       closed = true
       if (timer !== undefined) clearInterval(timer)
-      closing ??= ownPool ? pool.end() : Promise.resolve()
+      // The commits under way finish, flush wait included, before the pool ends.
+      closing ??= ctx.idle().then(() => (ownPool ? pool.end() : undefined))
       return closing
     },
   }

@@ -8,7 +8,7 @@
 import { LeadCallError } from '@leadcall/core'
 import type pg from 'pg'
 import { abortable, quoteSchemaName, schemaProblem } from './postgres-common.js'
-import type { Gate } from './postgres-gate.js'
+import type { Gate, TurnKind } from './postgres-gate.js'
 
 /**
  * Checks a schema name and returns it quoted for SQL, or throws `VALIDATION_FAILED`; see
@@ -78,15 +78,10 @@ export interface Statement {
   name?: string
   text: string
   values: unknown[]
-  /**
-   * A statement to run next on the same connection, given the result of this one (e.g. to wait
-   * for the flush of a commit); `undefined` for none.
-   */
-  followUp?: (result: pg.QueryResult<RawRow>) => string | undefined
 }
 
 /**
- * Runs one statement on a connection of `pool`, when `gate` gives it a turn (`urgent` calls first).
+ * Runs one statement on a connection of `pool`, when `gate` gives it a turn of this `kind`.
  *
  * An aborted signal rejects before anything is sent. A signal aborted while waiting for a turn or
  * a connection rejects at once and nothing is sent. A signal aborted while the statement runs
@@ -97,37 +92,62 @@ export function execute(
   pool: pg.Pool,
   gate: Gate,
   statement: Statement,
-  urgent: boolean,
+  kind: TurnKind,
   signal: AbortSignal | undefined,
 ): Promise<pg.QueryResult<RawRow>> {
   signal?.throwIfAborted()
-  const config: pg.QueryConfig = { text: statement.text, values: statement.values, types: RAW_TYPES }
-  if (statement.name !== undefined) config.name = statement.name
-  const task = async (aborted: () => boolean) => {
-    await gate.acquire(urgent, signal)
-    try {
-      const client = await pool.connect()
-      if (aborted()) {
-        client.release()
-        signal?.throwIfAborted()
-      }
-      return await runOn(client, config, statement.followUp)
-    } finally {
-      gate.release()
-    }
-  }
+  const task = async (aborted: () => boolean) =>
+    (await withConnection(pool, gate, kind, signal, aborted, () => statement))!
   return signal === undefined ? task(() => false) : abortable(signal, task)
 }
 
-async function runOn(
-  client: pg.PoolClient,
-  config: pg.QueryConfig,
-  followUp: Statement['followUp'],
-): Promise<pg.QueryResult<RawRow>> {
+/**
+ * Like {@link execute}, but the statement is built once the turn and the connection are there
+ * (`build` returns `undefined` to run nothing): calls that queue meanwhile can join it. Resolves
+ * with `undefined` when nothing ran. @internal
+ */
+export function executeLate(
+  pool: pg.Pool,
+  gate: Gate,
+  build: () => Statement | undefined,
+  kind: TurnKind,
+): Promise<pg.QueryResult<RawRow> | undefined> {
+  return withConnection(pool, gate, kind, undefined, () => false, build)
+}
+
+async function withConnection(
+  pool: pg.Pool,
+  gate: Gate,
+  kind: TurnKind,
+  signal: AbortSignal | undefined,
+  aborted: () => boolean,
+  build: () => Statement | undefined,
+): Promise<pg.QueryResult<RawRow> | undefined> {
+  await gate.acquire(kind, signal)
+  try {
+    const client = await pool.connect()
+    if (aborted()) {
+      client.release()
+      signal?.throwIfAborted()
+    }
+    let statement: Statement | undefined
+    try {
+      statement = build()
+    } finally {
+      if (statement === undefined) client.release()
+    }
+    if (statement === undefined) return undefined
+    const config: pg.QueryConfig = { text: statement.text, values: statement.values, types: RAW_TYPES }
+    if (statement.name !== undefined) config.name = statement.name
+    return await runOn(client, config)
+  } finally {
+    gate.release()
+  }
+}
+
+async function runOn(client: pg.PoolClient, config: pg.QueryConfig): Promise<pg.QueryResult<RawRow>> {
   try {
     const result = await client.query<RawRow>(config)
-    const next = followUp?.(result)
-    if (next !== undefined) await client.query(next)
     client.release()
     return result
   } catch (error) {

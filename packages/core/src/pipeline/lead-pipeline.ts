@@ -989,13 +989,19 @@ export function createLeadPipeline(deps: LeadPipelineDeps): LeadPipeline {
     event: CallEvent,
     draining = false,
   ): Promise<{ applied: boolean }> {
-    const entry = await load(processId)
-    if (!entry) return { applied: false }
+    // One read of the process, the call and its waiting events: the process is never older than
+    // the call record (both are written in one commit when the dial is recorded).
+    const [processEntry, callEntry, early] = await storage.getMany<unknown>(ns, [
+      k.process(processId),
+      k.call(callId),
+      k.earlyEvents(callId),
+    ])
+    if (!processEntry) return { applied: false }
+    const entry = processEntry as StorageEntry<ProcessState>
     const state = entry.value
     const attempt = state.attempt
     // Events of an earlier attempt only update that call's record.
     const isCurrent = attempt !== undefined && attempt.callId === callId
-    const [callEntry, early] = await storage.getMany<unknown>(ns, [k.call(callId), k.earlyEvents(callId)])
     // The attempt is known but its call not recorded yet (the dial is in flight in some process), or
     // earlier events still wait to be applied: this one waits behind them, in order.
     if (!callEntry || (early && !draining)) {
