@@ -26,6 +26,11 @@ export interface ClusterOptions {
   talkMs?: number
   /** Delay each worker adds before its dial requests leave it (ms). */
   dialDelayMs?: (worker: number) => number
+  /**
+   * Deliver a call's events to the worker that dialed it while it lives (a load balancer with
+   * session affinity); any live worker otherwise. Default: any live worker, round robin.
+   */
+  stickyEvents?: boolean
 }
 
 /** One placed call, as the hub saw it. */
@@ -117,10 +122,10 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const post = (worker: number, message: ToWorker) => children[worker]?.send(message)
 
   /** Delivers one event to a live worker; resolves once a worker handled it. */
-  const deliver = (event: CallEvent): Promise<void> =>
+  const deliver = (event: CallEvent, dialer: number): Promise<void> =>
     new Promise((resolve) => {
       const id = nextDelivery++
-      const worker = pick()
+      const worker = options.stickyEvents && live().includes(dialer) ? dialer : pick()
       deliveries.set(id, { event, worker, done: resolve })
       post(worker, { type: 'event', delivery: id, event })
     })
@@ -137,11 +142,11 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     })
     const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
     await sleep(ringMs)
-    await deliver(event('ringing'))
+    await deliver(event('ringing'), call.worker)
     await sleep(ringMs)
-    await deliver(event('answered'))
+    await deliver(event('answered'), call.worker)
     await sleep(talkMs)
-    await deliver(event('completed', { durationSec: talkMs / 1000 }))
+    await deliver(event('completed', { durationSec: talkMs / 1000 }), call.worker)
   }
 
   const onMessage = (worker: number, message: FromWorker) => {
