@@ -4,6 +4,8 @@ import {
   LeadCallConfigSchema,
   type ResolvedLeadCallConfig,
 } from '../config/config-schema.js'
+import type { ConversationsApi } from '../conversations/conversation-types.js'
+import { createConversations } from '../conversations/create-conversations.js'
 import { createDistributionEngine, type DistributionApi } from '../distribution/distribution-engine.js'
 import { roundRobin } from '../distribution/strategies/round-robin.js'
 import type { CallEvent } from '../domain/call-event.js'
@@ -27,6 +29,7 @@ import {
   type SubmitLeadResult,
 } from '../pipeline/lead-pipeline.js'
 import type { ProcessState } from '../pipeline/process-state.js'
+import { ruleClassifier } from '../qualification/rule-classifier.js'
 import { memoryStorage } from '../storage/memory-storage.js'
 import type { StorageCallOptions, StorageV1 } from '../storage/storage-v1.js'
 import { createTracking } from '../tracking/create-tracking.js'
@@ -51,6 +54,12 @@ export interface LeadCallApp extends LeadCallEvents {
   readonly queue: LeadQueueApi
   /** Process records, incremental metrics, analytics, export and retention. */
   readonly tracking: TrackingApi
+  /**
+   * Conversations over a messaging channel (WhatsApp): per-contact state with TTL and history,
+   * qualification by the configured classifier after each message, the reply to send, and the
+   * hand-off of a qualified lead to the CRM and, when hot, to an immediate call.
+   */
+  readonly conversations: ConversationsApi
   /**
    * Imports leads from CSV (a file path, a string, or a stream of text/bytes), in bounded memory:
    * each row validated (rejected rows reported with their line and reason), duplicates skipped,
@@ -152,6 +161,22 @@ export function createLeadCall(config: LeadCallConfig = {}): LeadCallApp {
     queueSize: () => lanes.queue.size(),
     logger,
   })
+  const normalize = (input: unknown) =>
+    normalizeLead(input, { defaultCountry: resolved.phone.defaultCountry, now: () => new Date(now()) })
+  const conversations = createConversations({
+    storage,
+    ns,
+    now,
+    events,
+    logger,
+    classifier: resolved.classifier ?? ruleClassifier(),
+    crm: resolved.crm,
+    config: resolved.conversations,
+    defaultCountry: resolved.phone.defaultCountry,
+    maskPii: resolved.privacy.maskPii,
+    submitLead: resolved.telephony ? (input, options) => lanes.submitLead(input, options) : undefined,
+    normalizeLead: normalize,
+  })
   const importLeads = createLeadImporter({
     submitLead: (input, options) => lanes.submitLead(input, options),
     events,
@@ -167,6 +192,7 @@ export function createLeadCall(config: LeadCallConfig = {}): LeadCallApp {
     distribution,
     queue: lanes.queue,
     tracking,
+    conversations,
     importLeads,
     submitLead: (input, options) => lanes.submitLead(input, options),
     handleCallEvent: (event, options) => lanes.handleCallEvent(event, options),
@@ -176,13 +202,13 @@ export function createLeadCall(config: LeadCallConfig = {}): LeadCallApp {
     on: events.on,
     once: events.once,
     off: events.off,
-    normalizeLead: (input) =>
-      normalizeLead(input, { defaultCountry: resolved.phone.defaultCountry, now: () => new Date(now()) }),
+    normalizeLead: normalize,
     async close() {
       lanes.stop()
       await tracking.close()
       distribution.close()
       await resolved.telephony?.close?.()
+      await resolved.crm?.close?.()
       events.clear()
       await storage.close?.()
     },

@@ -1,25 +1,28 @@
 import { isSupportedCountry } from 'libphonenumber-js'
 import { z } from 'zod'
 import { ComplianceConfigSchema } from '../compliance/compliance-policy.js'
+import { ConversationsConfigSchema } from '../conversations/conversations-config.js'
+import type { CrmAdapterV1 } from '../crm/crm-adapter.js'
 import type { DistributionStrategy, RandomSource } from '../distribution/strategy.js'
 import type { Logger } from '../logging/logger.js'
 import { PipelineConfigSchema } from '../pipeline/pipeline-config.js'
+import type { ClassifierV1 } from '../qualification/classifier.js'
 import type { StorageV1 } from '../storage/storage-v1.js'
 import { failoverTelephony } from '../telephony/failover-telephony.js'
 import type { TelephonyProviderV1 } from '../telephony/telephony-provider.js'
 import { TrackingConfigSchema } from '../tracking/tracking-config.js'
 
-const isStorage = (value: unknown): value is StorageV1 =>
+/** An object implementing version 1 of a leadcall specification. */
+const isVersioned = (value: unknown): boolean =>
   typeof value === 'object' &&
   value !== null &&
-  (value as { specificationVersion?: unknown }).specificationVersion === 'v1' &&
-  typeof (value as { atomic?: unknown }).atomic === 'function'
+  (value as { specificationVersion?: unknown }).specificationVersion === 'v1'
+
+const isStorage = (value: unknown): value is StorageV1 =>
+  isVersioned(value) && typeof (value as { atomic?: unknown }).atomic === 'function'
 
 const isTelephony = (value: unknown): value is TelephonyProviderV1 =>
-  typeof value === 'object' &&
-  value !== null &&
-  (value as { specificationVersion?: unknown }).specificationVersion === 'v1' &&
-  typeof (value as { dial?: unknown }).dial === 'function'
+  isVersioned(value) && typeof (value as { dial?: unknown }).dial === 'function'
 
 const isLogger = (value: unknown): value is Logger =>
   typeof value === 'object' &&
@@ -118,6 +121,25 @@ export const LeadCallConfigSchema = z.strictObject({
           : value,
     )
     .optional(),
+  /**
+   * Decides how good a conversation's lead is and what to ask next (default: `ruleClassifier()`,
+   * deterministic and offline); `openaiClassifier()` and `geminiClassifier()` ask an LLM.
+   */
+  classifier: z
+    .custom<ClassifierV1>(
+      (v) => isVersioned(v) && typeof (v as { classify?: unknown }).classify === 'function',
+      'Expected a ClassifierV1 such as ruleClassifier() or openaiClassifier({...})',
+    )
+    .optional(),
+  /** Where qualified leads are written (e.g. `odoo({...})`); without it, conversations only call. */
+  crm: z
+    .custom<CrmAdapterV1>(
+      (v) => isVersioned(v) && typeof (v as { upsertLead?: unknown }).upsertLead === 'function',
+      'Expected a CrmAdapterV1 such as odoo({...})',
+    )
+    .optional(),
+  /** Conversation state, TTL and hand-off settings. */
+  conversations: ConversationsConfigSchema.prefault({}),
   /** Do-not-call, allow and VIP lists, consent, calling hours and attempt caps. */
   compliance: ComplianceConfigSchema.prefault({}),
   /** Queueing, de-duplication, contact sync, dialing and retries. */

@@ -786,7 +786,8 @@ export function createDistributionEngine(deps: DistributionEngineDeps): Distribu
           return {
             state: {
               ...state,
-              noAnswerStreak: 0,
+              // The streak of missed offers ends with a call the agent answers (see `complete`),
+              // not with the acceptance: a dial is accepted before the agent's phone rings.
               reservations: { ...state.reservations, [reservationId]: acceptedRef(ref) },
               stats: { ...state.stats, accepted: state.stats.accepted + 1 },
             },
@@ -876,7 +877,7 @@ export function createDistributionEngine(deps: DistributionEngineDeps): Distribu
           const ref = state.reservations[reservationId]
           if (!ref) return null
           const base = withoutReservation(state, reservationId)
-          const streak = options.noAnswer ? state.noAnswerStreak + 1 : state.noAnswerStreak
+          const streak = options.noAnswer ? state.noAnswerStreak + 1 : 0
           const next: AgentRuntimeState = {
             ...base,
             noAnswerStreak: streak,

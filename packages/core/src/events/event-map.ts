@@ -125,6 +125,33 @@ export interface ImportProgressEvent {
   done: boolean
 }
 
+/** Payload of `conversation.message`: an inbound message was classified. */
+export interface ConversationMessageEvent {
+  /** The contact's phone, masked unless PII masking is off. */
+  contact: string
+  channel: string
+  quality: 'hot' | 'warm' | 'cold'
+  nextAction: string
+  /** The classifier that decided. */
+  classifier: string
+  at: string
+}
+
+/** Payload of `conversation.lead`: a qualified conversation's lead was handed off, or failed to be. */
+export interface ConversationLeadEvent {
+  /** The contact's phone, masked unless PII masking is off. */
+  contact: string
+  /** `failed` leads are retried with the contact's next message. */
+  status: 'created' | 'failed'
+  quality: 'hot' | 'warm' | 'cold'
+  /** The CRM record, when a CRM is configured. */
+  crmId?: string
+  /** The lead process of the immediate call, for hot leads when calling is configured. */
+  processId?: string
+  error?: { code: LeadCallErrorCode; message: string }
+  at: string
+}
+
 /** Payload of `listener.error`: a listener threw; the error was caught so the pipeline goes on. */
 export interface ListenerErrorEvent {
   event: string
@@ -151,6 +178,8 @@ export interface LeadCallEventMap {
   'agent.upserted': AgentUpsertedEvent
   'agent.removed': AgentRemovedEvent
   'import.progress': ImportProgressEvent
+  'conversation.message': ConversationMessageEvent
+  'conversation.lead': ConversationLeadEvent
   'listener.error': ListenerErrorEvent
 }
 

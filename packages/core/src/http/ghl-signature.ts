@@ -74,7 +74,13 @@ function signedTexts(body: string, parsed: unknown): string[] {
       return [body]
     }
   }
-  const reserialised = JSON.stringify(value)
+  let reserialised: string
+  try {
+    reserialised = JSON.stringify(value)
+  } catch {
+    // Too deep to re-serialise (a RangeError): only the raw body can carry a signature.
+    return [body]
+  }
   return reserialised === body ? [body] : [body, reserialised]
 }
 

@@ -6,6 +6,9 @@
 import type { LeadCallApp } from '../app/create-lead-call.js'
 import { LeadCallError } from '../errors/lead-call-error.js'
 import { agentsRoutes } from './agents-routes.js'
+import { conversationsRoutes } from './conversations-routes.js'
+import { dashboardRoutes } from './dashboard-routes.js'
+import { eventsRoutes } from './events-routes.js'
 import { ghlRoutes } from './ghl-routes.js'
 import { toPublicKey } from './ghl-signature.js'
 import { healthRoutes } from './health-routes.js'
@@ -70,7 +73,9 @@ function resolveOptions(options: HttpHandlerOptions): ResolvedHttpOptions {
       secret: ghl.secret,
     },
     webhooks: new Map(Object.entries(options.webhooks ?? {})),
+    whatsapp: options.whatsapp ?? {},
     metrics: options.metrics ?? true,
+    dashboard: options.dashboard ?? true,
   }
 }
 
@@ -84,12 +89,19 @@ function resolveOptions(options: HttpHandlerOptions): ResolvedHttpOptions {
  *
  * - intake: `POST /leads` (a JSON lead; `Idempotency-Key` honoured), `POST /leads/ghl`
  *   (GoHighLevel `ContactCreate` and workflow payloads: signatures, replay and retry rules),
- *   `POST /webhooks/:provider` (call events through `options.webhooks`), `POST /leads/import`
- *   (a `text/csv` upload, streamed);
- * - management (through `authorize`): `GET /agents`, `PUT /agents/:id/status`, `GET /queue`,
+ *   `POST /webhooks/:provider` (call events through `options.webhooks`), `POST /whatsapp/twilio`
+ *   (Twilio's inbound WhatsApp webhook, signature checked through `whatsapp.twilio`, answered with
+ *   TwiML);
+ * - management (through `authorize`): `POST /leads/import` (a `text/csv` upload, streamed),
+ *   `GET /agents`, `PUT /agents/:id/status`, `GET /queue`,
  *   `DELETE /queue/:processId`, `GET /stats`, `GET /analytics?from&to&groupBy`,
  *   `GET /processes?limit&status&agent`, `GET /processes/:id`, `GET /export?format&from&to`,
- *   `GET /metrics`;
+ *   `GET /metrics`, `GET /events` (the app's events as Server-Sent Events, PII masked as the app's
+ *   privacy settings say), `GET /conversations/:phone`, `GET /conversations/:phone/history`,
+ *   `POST /conversations/:phone/reset`, `GET /analytics/conversations?from&to`;
+ * - `GET /dashboard`: the live dashboard, one self-contained page under a strict
+ *   Content-Security-Policy that reads the management routes next to it (so it holds no data and
+ *   is served without `authorize`; `dashboard: false` turns it off);
  * - `GET /health` (200, or 503 when the storage is down; `providers` lists each telephony
  *   provider's circuit breaker when the provider reports its health, e.g. `failoverTelephony`).
  *
@@ -125,11 +137,14 @@ export function createHttpHandler(app: LeadCallApp, options: HttpHandlerOptions 
     ...leadsRoutes,
     ...ghlRoutes,
     ...webhooksRoutes,
+    ...conversationsRoutes,
     ...agentsRoutes,
     ...queueRoutes,
     ...trackingRoutes,
     ...healthRoutes,
     ...(resolved.metrics ? metricsRoutes : []),
+    ...eventsRoutes,
+    ...(resolved.dashboard ? dashboardRoutes : []),
   ]
   const router = createRouter(
     routes.map((route) => ({ method: route.method, pattern: route.path, value: route })),

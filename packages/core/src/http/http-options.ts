@@ -43,6 +43,42 @@ export interface GoHighLevelWebhookOptions {
   secret?: string
 }
 
+/** An inbound WhatsApp message as `POST /whatsapp/twilio` needs it. */
+export interface WhatsAppInbound {
+  /** Twilio's `MessageSid`: redeliveries carry the same one. */
+  messageSid: string
+  /** The sender's number, without the `whatsapp:` prefix. */
+  from: string
+  /** The text. */
+  body: string
+  /** The sender's WhatsApp profile name, when shared. */
+  profileName?: string
+}
+
+/**
+ * What verifies and parses Twilio's inbound WhatsApp webhook: the Twilio provider of
+ * `@leadcall/twilio` (`twilio({ accountSid, authToken, ... })`) is one. It throws a
+ * `LeadCallError` `INVALID_SIGNATURE` for a request `X-Twilio-Signature` does not vouch for.
+ */
+export interface TwilioWhatsAppSource {
+  /** Verifies the request's signature and reads the message. */
+  parseWhatsAppMessage(request: Request, options?: { url?: string }): Promise<WhatsAppInbound>
+}
+
+/** Settings of `POST /whatsapp/twilio`, see {@link HttpHandlerOptions.whatsapp}. */
+export interface WhatsAppWebhookOptions {
+  /**
+   * Verifies signatures and parses messages (e.g. the Twilio provider). Without it the route
+   * reads Twilio's documented parameters and checks no signature: configure it in production.
+   */
+  twilio?: TwilioWhatsAppSource
+  /**
+   * The public URL Twilio posts to, exactly as configured in Twilio's console, when it differs
+   * from the request's URL (a proxy or tunnel in front of the host): Twilio signs that URL.
+   */
+  url?: string
+}
+
 /** Options of {@link createHttpHandler}; every one is optional. */
 export interface HttpHandlerOptions {
   /** A prefix of every route, e.g. `/api/leadcall` (default: none). */
@@ -52,18 +88,26 @@ export interface HttpHandlerOptions {
   /** The largest CSV upload `POST /leads/import` accepts, in bytes (default 64 MiB). */
   maxImportBytes?: number
   /**
-   * Called for every management route (agents, queue, stats, analytics, processes, export,
-   * metrics); the request is refused with 401 when it answers false. Intake and webhook routes
-   * rely on signatures and secrets instead. Without it, management routes are open: mount the
-   * handler behind your own authentication then.
+   * Called for every management route (CSV import, agents, queue, stats, analytics, processes,
+   * export, metrics, events, conversations); the request is refused with 401 when it answers false. Intake and webhook
+   * routes rely on signatures and secrets instead. Without it, management routes are open: mount
+   * the handler behind your own authentication then.
    */
   authorize?: (request: Request) => boolean | Promise<boolean>
   /** Signature, secret and replay settings of `POST /leads/ghl`. Without them, it accepts any payload. */
   ghl?: GoHighLevelWebhookOptions
   /** Webhook parsers by provider name, serving `POST /webhooks/:provider`. */
   webhooks?: Record<string, CallEventParser>
+  /** Signature check and public URL of `POST /whatsapp/twilio`. */
+  whatsapp?: WhatsAppWebhookOptions
   /** Serve `GET /metrics` (default true); it needs the optional peer dependency `prom-client`. */
   metrics?: boolean
+  /**
+   * Serve the live dashboard page, `GET /dashboard` (default true). The page holds no data and is
+   * served without `authorize`; everything it reads does go through it. `GET /events`, the event
+   * stream it follows, is served either way.
+   */
+  dashboard?: boolean
 }
 
 /** The options with their defaults applied and keys read once. */
@@ -85,8 +129,12 @@ export interface ResolvedHttpOptions {
   }
   /** See {@link HttpHandlerOptions.webhooks}. */
   webhooks: ReadonlyMap<string, CallEventParser>
+  /** See {@link HttpHandlerOptions.whatsapp}. */
+  whatsapp: WhatsAppWebhookOptions
   /** See {@link HttpHandlerOptions.metrics}. */
   metrics: boolean
+  /** See {@link HttpHandlerOptions.dashboard}. */
+  dashboard: boolean
 }
 
 /** What a route handler receives. */

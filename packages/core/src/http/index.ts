@@ -14,5 +14,12 @@ export {
   DEFAULT_MAX_BODY_BYTES,
   DEFAULT_MAX_IMPORT_BYTES,
 } from './http-handler.js'
-export type { CallEventParser, GoHighLevelWebhookOptions, HttpHandlerOptions } from './http-options.js'
+export type {
+  CallEventParser,
+  GoHighLevelWebhookOptions,
+  HttpHandlerOptions,
+  TwilioWhatsAppSource,
+  WhatsAppInbound,
+  WhatsAppWebhookOptions,
+} from './http-options.js'
 export type { LeadResponseBody } from './lead-response.js'

@@ -5,7 +5,7 @@ import { seededRandom } from '../distribution/random.js'
 import type { CallEvent } from '../domain/call-event.js'
 import { isLeadCallError, LeadCallError } from '../errors/lead-call-error.js'
 import { memoryStorage } from '../storage/memory-storage.js'
-import type { StorageV1 } from '../storage/storage-v1.js'
+import type { AtomicOperation, StorageCallOptions, StorageV1 } from '../storage/storage-v1.js'
 import { type SimulatedTelephonyOptions, simulatedTelephony } from '../telephony/simulated-telephony.js'
 import type { TelephonyProviderV1 } from '../telephony/telephony-provider.js'
 
@@ -190,6 +190,25 @@ describe('compliance', () => {
     expect(events).toContain('call.started:ann')
   })
 
+  it('keeps a lead whose calling window never opens in all its time zones, and looks again daily', async () => {
+    const { app, events } = setup({
+      config: { compliance: { callingHours: { start: '09:00', end: '10:00' } } },
+    })
+    await agents(app, ['ann'])
+    // A Brazilian mobile without a time zone spans zones hours apart: a one-hour window never
+    // opens in all of them at once.
+    const submittedAt = Date.now()
+    const result = await app.submitLead({ name: 'BR', phone: '+55 11 91234 5678' })
+    expect(result).toMatchObject({ status: 'queued' })
+    expect(result.steps.compliance?.errorCode).toBe('OUTSIDE_CALLING_HOURS')
+    expect(result.steps.compliance?.detail).toMatchObject({ windowNeverOpens: true })
+    const queued = await app.queue.list()
+    expect(queued.find((item) => item.processId === result.processId)?.availableAt).toBe(
+      new Date(submittedAt + 24 * 60 * 60 * 1000).toISOString(),
+    )
+    expect(events).toEqual(['queued:OUTSIDE_CALLING_HOURS'])
+  })
+
   it('caps dial attempts per number in 24 h and spaces them by the minimum delay', async () => {
     const { app, telephony } = setup({
       sim: { answerRate: 0 },
@@ -231,6 +250,34 @@ describe('queue', () => {
     await vi.advanceTimersByTimeAsync(60_000) // b's call ends, ann is free: a goes
     expect((await app.process(a.processId))?.status).not.toBe('queued')
     expect(telephony.stats.dials).toBe(2)
+  })
+
+  it('gives back the rest of a claimed batch untouched once a lead excluding nobody finds no agent', async () => {
+    const inner = memoryStorage()
+    let processWrites = 0
+    const storage: StorageV1 = Object.assign(Object.create(inner) as StorageV1, {
+      atomic(ns: string, operation: AtomicOperation, options?: StorageCallOptions) {
+        if (operation.mutations.some((m) => m.key.startsWith('process:'))) processWrites++
+        return inner.atomic(ns, operation, options)
+      },
+    })
+    const { app } = setup({ storage })
+    await agents(app, ['ann'], 'offline')
+    const ids: string[] = []
+    for (let i = 0; i < 6; i++) {
+      ids.push((await app.submitLead(lead())).processId)
+      vi.advanceTimersByTime(10)
+    }
+    processWrites = 0
+    await vi.advanceTimersByTimeAsync(1_000) // the queue poll: a dispatch finds nobody
+    // One lead is tried (taken out of the queue, compliance re-checked, put back): three writes,
+    // not three for each of the six.
+    expect(processWrites).toBeGreaterThan(0)
+    expect(processWrites).toBeLessThanOrEqual(3)
+    expect((await app.queue.list()).map((q) => q.processId)).toEqual(ids)
+    await app.agents.setStatus('ann', 'available')
+    await vi.advanceTimersByTimeAsync(0)
+    expect((await app.process(ids[0]!))?.status).toBe('dialing')
   })
 
   it('serves the oldest first by default, the newest first with LIFO', async () => {
@@ -447,6 +494,44 @@ describe('provider trouble and presence', () => {
     expect((await app.process(result.processId))?.status).not.toBe('queued')
   })
 
+  it('spaces the retries of a provider that keeps refusing further apart, and keeps the lead', async () => {
+    const telephony = simulatedTelephony({ seed: 1, agentAnswerRate: 1, answerRate: 1 })
+    const attempts: number[] = []
+    telephony.dial = async () => {
+      attempts.push(Date.now())
+      throw new LeadCallError('CALL_FAILED', { message: 'provider down' })
+    }
+    const { app } = setup({ telephony, config: { pipeline: { redialBackoffMs: [10_000, 40_000] } } })
+    await agents(app, ['ann'])
+    const result = await app.submitLead(lead())
+    await vi.advanceTimersByTimeAsync(200_000)
+    const gaps = attempts.slice(1).map((at, i) => at - (attempts[i] as number))
+    expect(gaps[0]).toBeGreaterThanOrEqual(10_000)
+    expect(gaps.slice(1).every((gap) => gap >= 40_000)).toBe(true)
+    expect(attempts.length).toBeLessThanOrEqual(6)
+    expect(await app.process(result.processId)).toMatchObject({ status: 'queued', refusals: attempts.length })
+  })
+
+  it('fails a lead the provider refuses as invalid instead of asking again forever', async () => {
+    const telephony = simulatedTelephony({ seed: 1, agentAnswerRate: 1, answerRate: 1 })
+    let dials = 0
+    telephony.dial = async () => {
+      dials++
+      throw new LeadCallError('VALIDATION_FAILED', { message: "The 'To' number is not a valid phone number" })
+    }
+    const { app, events } = setup({ telephony })
+    await agents(app, ['ann'])
+    const result = await app.submitLead(lead())
+    await vi.advanceTimersByTimeAsync(600_000)
+    expect(dials).toBe(1)
+    expect(await app.process(result.processId)).toMatchObject({
+      status: 'failed',
+      error: { code: 'VALIDATION_FAILED' },
+    })
+    expect(events).toContain('failed:VALIDATION_FAILED')
+    expect((await app.distribution.stats())[0]?.active).toBe(0)
+  })
+
   it('never re-dials blindly after a provider timeout: the call’s outcome is settled first', async () => {
     const telephony = simulatedTelephony({ seed: 1, agentAnswerRate: 1, answerRate: 1, talkMs: 5_000 })
     const dial = telephony.dial.bind(telephony)
@@ -514,6 +599,20 @@ describe('call events', () => {
     ).toEqual({
       applied: false,
     })
+  })
+
+  it('puts an agent who misses maxNoAnswer calls in a row on a break', async () => {
+    const { app } = setup({
+      sim: { agentAnswerRate: 0, ringMs: 1_000 },
+      config: { distribution: { maxNoAnswer: 2 }, pipeline: { maxAgentAttempts: 1 } },
+    })
+    await agents(app, ['ann'])
+    await app.submitLead(lead())
+    await vi.advanceTimersByTimeAsync(60_000)
+    expect((await app.agents.get('ann'))?.status).toBe('available') // one miss
+    await app.submitLead(lead())
+    await vi.advanceTimersByTimeAsync(60_000)
+    expect((await app.agents.get('ann'))?.status).toBe('break') // two in a row
   })
 
   it('gives the lead to the next agent when an agent does not answer, up to the attempt cap', async () => {
@@ -749,4 +848,128 @@ describe('crash and resume', () => {
       expect(await fresh.resume()).toEqual({ resumed: 0 })
     })
   }
+})
+
+/**
+ * A storage where another writer touches a process just before each of its next `times` saves
+ * that would complete it, so those saves lose their version check — as when a second process or
+ * a timer writes the same process at that instant.
+ */
+function racingStorage(inner: StorageV1, budget: { times: number }): StorageV1 & { raced: () => number } {
+  let raced = 0
+  return new Proxy(inner, {
+    get(target, property, receiver) {
+      if (property === 'raced') return () => raced
+      const value = Reflect.get(target, property, receiver)
+      if (property !== 'atomic') return typeof value === 'function' ? value.bind(target) : value
+      return async (ns: string, op: AtomicOperation, options?: StorageCallOptions) => {
+        const completing = op.mutations.find(
+          (m) =>
+            m.type === 'set' &&
+            m.key.startsWith('process:') &&
+            (m.value as { status?: string }).status === 'completed',
+        )
+        if (completing && raced < budget.times) {
+          raced++
+          const current = await target.get(ns, completing.key)
+          if (current)
+            await target.atomic(ns, {
+              mutations: [{ type: 'set', key: completing.key, value: current.value }],
+            })
+        }
+        return target.atomic(ns, op, options)
+      }
+    },
+  }) as StorageV1 & { raced: () => number }
+}
+
+describe('the end of a call whose process save lost a race', () => {
+  const manual: TelephonyProviderV1 = {
+    specificationVersion: 'v1',
+    name: 'manual',
+    capabilities: {
+      agentFirstDial: true,
+      leadFirstDial: false,
+      contactSync: false,
+      presence: false,
+      hangup: false,
+      idempotentDial: true,
+    },
+    async dial(request) {
+      return { providerCallId: `call-${request.attemptId}` }
+    },
+  }
+
+  async function connectedCall(storage: StorageV1) {
+    const app = createLeadCall({ storage, telephony: manual, compliance: { callingHours: false } })
+    await app.agents.upsert({ id: 'ann', name: 'Ann', status: 'available' })
+    const result = await app.submitLead(lead())
+    const attemptId = (await app.process(result.processId))?.attempt?.attemptId ?? ''
+    const event = (type: CallEvent['type'], extra: Partial<CallEvent> = {}): CallEvent => ({
+      provider: 'manual',
+      type,
+      attemptId,
+      providerCallId: `call-${attemptId}`,
+      at: new Date().toISOString(),
+      ...extra,
+    })
+    await app.handleCallEvent(event('ringing'))
+    await app.handleCallEvent(event('answered', { party: 'lead' }))
+    expect((await app.process(result.processId))?.status).toBe('in_call')
+    return { app, processId: result.processId, event }
+  }
+
+  it('takes the end in again at once', async () => {
+    const storage = racingStorage(memoryStorage(), { times: 2 })
+    const { app, processId, event } = await connectedCall(storage)
+    expect(await app.handleCallEvent(event('completed', { durationSec: 42 }))).toEqual({ applied: true })
+    expect(storage.raced()).toBe(2)
+    expect(await app.process(processId)).toMatchObject({ status: 'completed', call: { status: 'completed' } })
+    await app.close()
+  })
+
+  it('takes the end in when the provider repeats the event', async () => {
+    const budget = { times: 1_000 }
+    const storage = racingStorage(memoryStorage(), budget)
+    const { app, processId, event } = await connectedCall(storage)
+    await app.handleCallEvent(event('completed', { durationSec: 42 }))
+    expect((await app.process(processId))?.status).toBe('in_call') // every save lost its race
+    expect(storage.raced()).toBeGreaterThan(1)
+    // The races stop; the provider's retry of the same event settles the process.
+    budget.times = storage.raced()
+    expect(await app.handleCallEvent(event('completed', { durationSec: 42 }))).toEqual({ applied: true })
+    expect(await app.process(processId)).toMatchObject({ status: 'completed', call: { status: 'completed' } })
+    // Once settled, a further repeat changes nothing.
+    expect(await app.handleCallEvent(event('completed', { durationSec: 42 }))).toEqual({ applied: false })
+    await app.close()
+  })
+})
+
+describe('retention of closed processes', () => {
+  it('expires a closed process, its call and its contact outcome closedRetentionMs after they close; never an open one', async () => {
+    const hour = 3_600_000
+    const { app, storage } = setup({ config: { pipeline: { closedRetentionMs: hour } } })
+    await agents(app, ['ann'])
+    const done = await app.submitLead(lead())
+    await vi.advanceTimersByTimeAsync(60_000) // its call completes
+    const closed = await app.process(done.processId)
+    expect(closed?.status).toBe('completed')
+    const callId = closed!.attempt!.callId
+    await app.agents.setStatus('ann', 'offline')
+    const waiting = await app.submitLead(lead())
+    expect(waiting.status).toBe('queued')
+
+    await vi.advanceTimersByTimeAsync(hour - 120_000)
+    expect(await app.process(done.processId)).not.toBeNull()
+    expect(await app.call(callId)).not.toBeNull()
+    expect(await storage.get(app.tenant, `contact:${done.processId}`)).not.toBeNull()
+
+    await vi.advanceTimersByTimeAsync(120_000)
+    expect(await app.process(done.processId)).toBeNull()
+    expect(await app.call(callId)).toBeNull()
+    expect(await storage.get(app.tenant, `contact:${done.processId}`)).toBeNull()
+    // The lead still waiting for an agent is kept, however long it waits.
+    await vi.advanceTimersByTimeAsync(5 * hour)
+    expect((await app.process(waiting.processId))?.status).toBe('queued')
+  })
 })

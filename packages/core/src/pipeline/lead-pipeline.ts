@@ -25,6 +25,7 @@ import type {
   StorageV1,
 } from '../storage/storage-v1.js'
 import type { TelephonyProviderV1 } from '../telephony/telephony-provider.js'
+import { scrubPii } from '../tracking/record-builder.js'
 import { createIsoFormatter } from '../util/iso-time.js'
 import { createJobScheduler, type PipelineJob } from './job-scheduler.js'
 import type { ResolvedPipelineConfig } from './pipeline-config.js'
@@ -139,6 +140,10 @@ const POSITION_DEPTH = 500
 /** One entry per submission still on its first run: the lease another worker takes over from. */
 const INFLIGHT = 'inflight'
 const MAX_CAS = 50
+/** How often the end of a call is taken in again when the process's save keeps losing races. */
+const MAX_SETTLE = 8
+/** When a lead's calling window never opens, how long until it is looked at again: a day. */
+const NEVER_OPEN_RECHECK_MS = 24 * 60 * 60 * 1000
 
 const k = {
   process: (id: string) => `process:${id}`,
@@ -206,9 +211,25 @@ export function createLeadPipeline(deps: LeadPipelineDeps): LeadPipeline {
     state.updatedAt = now()
     const result = await storage.atomic(ns, {
       checks: [{ key: k.process(state.processId), version }, ...(extra.checks ?? [])],
-      mutations: [{ type: 'set', key: k.process(state.processId), value: state }, ...(extra.mutations ?? [])],
+      mutations: [processWrite(state), ...(extra.mutations ?? [])],
     })
     return result.ok ? (result.versions[k.process(state.processId)] ?? null) : null
+  }
+
+  /** The write of a process: a closed one expires `closedRetentionMs` after it. */
+  function processWrite(state: ProcessState): AtomicMutation {
+    const key = k.process(state.processId)
+    return OPEN_STATUSES.has(state.status)
+      ? { type: 'set', key, value: state }
+      : { type: 'set', key, value: state, ttlMs: config.closedRetentionMs }
+  }
+
+  /** The write of a call session: an ended one expires `closedRetentionMs` after it. */
+  function callWrite(callId: string, session: CallSession): AtomicMutation {
+    const key = k.call(callId)
+    return isTerminalCallStatus(session.status)
+      ? { type: 'set', key, value: session, ttlMs: config.closedRetentionMs }
+      : { type: 'set', key, value: session }
   }
 
   /** Applies `change` to the stored state with compare-and-set, retrying on conflict. */
@@ -286,7 +307,7 @@ export function createLeadPipeline(deps: LeadPipelineDeps): LeadPipeline {
       redials: 0,
       ...(config.joinOpenProcess ? { openKey: openPhoneKey } : {}),
     }
-    mutations.push({ type: 'set', key: k.process(processId), value: state })
+    mutations.push(processWrite(state))
     mutations.push({ type: 'set', key: k.open(processId), value: receivedAt })
     // The lease of this first run, written alongside (no extra round trip on the way to the dial):
     // if this process dies before the lead is dialed or queued, another worker takes it over.
@@ -394,11 +415,16 @@ export function createLeadPipeline(deps: LeadPipelineDeps): LeadPipeline {
     const log = await storage.get<number[]>(ns, k.dialLog(state.lead.phone))
     const callable = compliance.whenCallable(state.lead, log?.value ?? [], startedAt)
     if (!callable.ok) {
+      // A window that never opens in all the lead's time zones at once (a narrow window across
+      // far-apart zones): the lead waits, durably, and is looked at again daily — the settings
+      // may change — instead of being lost.
+      const never = !Number.isFinite(callable.until)
+      const until = never ? startedAt + NEVER_OPEN_RECHECK_MS : callable.until
       state.steps.compliance = outcome('waiting', startedAt, {
         errorCode: callable.code,
-        detail: { until: iso(callable.until) },
+        detail: never ? { until: iso(until), windowNeverOpens: true } : { until: iso(until) },
       })
-      await enqueue(state, version, callable.code, callable.until)
+      await enqueue(state, version, callable.code, until)
       return false
     }
     state.steps.compliance = outcome('done', startedAt)
@@ -452,11 +478,25 @@ export function createLeadPipeline(deps: LeadPipelineDeps): LeadPipeline {
     try {
       const synced = await telephony.syncContact(entry.value.lead)
       await storage.atomic(ns, {
-        mutations: [{ type: 'set', key, value: { status: 'synced', contactId: synced.contactId, tries } }],
+        mutations: [
+          {
+            type: 'set',
+            key,
+            value: { status: 'synced', contactId: synced.contactId, tries },
+            ttlMs: config.closedRetentionMs,
+          },
+        ],
       })
     } catch (error) {
       await storage.atomic(ns, {
-        mutations: [{ type: 'set', key, value: { status: 'failed', tries, error: messageOf(error) } }],
+        mutations: [
+          {
+            type: 'set',
+            key,
+            value: { status: 'failed', tries, error: messageOf(error) },
+            ttlMs: config.closedRetentionMs,
+          },
+        ],
       })
       const delay = config.contactSyncRetryMs[tries - 1]
       logger.warn({ processId, err: error, tries }, 'contact sync failed; the call goes on')
@@ -640,7 +680,7 @@ export function createLeadPipeline(deps: LeadPipelineDeps): LeadPipeline {
       state.next = 'track'
       const session = callSessionOf(state, attempt, startedAt)
       if (result.providerCallId !== undefined) session.providerCallId = result.providerCallId
-      const mutations: AtomicMutation[] = [{ type: 'set', key: k.call(attempt.callId), value: session }]
+      const mutations: AtomicMutation[] = [callWrite(attempt.callId, session)]
       if (result.providerCallId !== undefined) {
         mutations.push({
           type: 'set',
@@ -684,7 +724,7 @@ export function createLeadPipeline(deps: LeadPipelineDeps): LeadPipeline {
         attempt.state = 'accepted'
         state.next = 'track'
         const saved = await saveDialed(state, version, attempt.callId, [
-          { type: 'set', key: k.call(attempt.callId), value: callSessionOf(state, attempt, startedAt) },
+          callWrite(attempt.callId, callSessionOf(state, attempt, startedAt)),
         ])
         if (saved === null) return true
         if (saved.early.length > 0) {
@@ -707,14 +747,35 @@ export function createLeadPipeline(deps: LeadPipelineDeps): LeadPipeline {
       if (code === 'AGENT_NOT_AVAILABLE' || code === 'AGENT_BUSY') {
         return releaseAgentAndRetry(state, version, code, messageOf(error))
       }
-      // The provider could not take the request: the lead waits and is retried, never lost.
       await engine
         .reject(attempt.reservationId, { code: 'CALL_FAILED', reason: messageOf(error) })
         .catch(() => undefined)
       state.attempt = { ...attempt, state: 'ended' }
       state.tried = state.tried.filter((id) => id !== attempt.agentId) // the agent did nothing wrong
+      if (code === 'VALIDATION_FAILED') {
+        // The provider refused the lead itself (e.g. a number it cannot call): asking again
+        // cannot succeed, so the lead fails with the provider's reason.
+        await finish(state, version, 'failed', {
+          code,
+          message: `The provider refused to call the lead: ${messageOf(error)}`,
+        })
+        return false
+      }
+      // The provider could not take the request (down, rate-limited, credentials being fixed): the
+      // lead waits and is retried, never lost, each retry further apart.
+      const refusals = (state.refusals ?? 0) + 1
+      state.refusals = refusals
+      const backoff = config.redialBackoffMs
+      // A provider's Retry-After (429) is honoured: never sooner than it asked.
+      const retryAfterMs = LeadCallError.isInstance(error)
+        ? (error.details as { retryAfterMs?: unknown } | undefined)?.retryAfterMs
+        : undefined
+      const delay = Math.max(
+        backoff[Math.min(refusals - 1, backoff.length - 1)] ?? 60_000,
+        typeof retryAfterMs === 'number' && Number.isFinite(retryAfterMs) ? retryAfterMs : 0,
+      )
       state.next = 'compliance'
-      await enqueue(state, version, code, now() + (config.redialBackoffMs[0] ?? 60_000))
+      await enqueue(state, version, code, now() + delay)
       return false
     }
   }
@@ -739,7 +800,7 @@ export function createLeadPipeline(deps: LeadPipelineDeps): LeadPipeline {
           { key: k.process(state.processId), version },
           { key: earlyKey, version: early?.version ?? null },
         ],
-        mutations: [{ type: 'set', key: k.process(state.processId), value: state }, ...mutations],
+        mutations: [processWrite(state), ...mutations],
       })
       if (result.ok) return { early: early?.value ?? [] }
       if (result.conflicts.includes(k.process(state.processId))) return null
@@ -918,8 +979,16 @@ export function createLeadPipeline(deps: LeadPipelineDeps): LeadPipeline {
           limit: 8,
         })
         let progressed = false
-        for (const item of items) {
+        for (const [index, item] of items.entries()) {
           const result = await dispatchOne(item)
+          if (result === 'nobody') {
+            // Nobody can take a lead that excludes no agent, so nobody can take the rest of the
+            // batch either: they go back untouched, in their order, until an agent frees up.
+            await Promise.all(
+              items.slice(index + 1).map((rest) => storage.release(ns, LEADS, rest.id, rest.lease.token)),
+            )
+            break
+          }
           if (result === 'dialed') {
             dialed++
             progressed = true
@@ -958,7 +1027,12 @@ export function createLeadPipeline(deps: LeadPipelineDeps): LeadPipeline {
     }
     await advance(processId)
     const after = await load(processId)
-    if (after?.value.status === 'queued') return 'waiting' as const
+    if (after?.value.status === 'queued') {
+      const unrestricted = after.value.tried.length === 0
+      return after.value.queued?.reason === 'NO_AGENTS_AVAILABLE' && unrestricted
+        ? ('nobody' as const)
+        : ('waiting' as const)
+    }
     await storage.ack(ns, LEADS, processId, item.lease.token)
     return after?.value.status === 'dialing' || after?.value.status === 'in_call'
       ? ('dialed' as const)
@@ -988,6 +1062,7 @@ export function createLeadPipeline(deps: LeadPipelineDeps): LeadPipeline {
     callId: string,
     event: CallEvent,
     draining = false,
+    settleTries = 0,
   ): Promise<{ applied: boolean }> {
     // One read of the process, the call and its waiting events: the process is never older than
     // the call record (both are written in one commit when the dial is recorded).
@@ -1020,11 +1095,20 @@ export function createLeadPipeline(deps: LeadPipelineDeps): LeadPipeline {
       (event.party === 'lead' && (event.type === 'ringing' || event.type === 'answered')) ||
       (event.party === undefined && event.type === 'answered')
     const connects = isCurrent && agentLegUp && attempt !== undefined && !attempt.agentConnected
-    if (!changed && !connects) return { applied: false }
+    if (!changed && !connects) {
+      // The call ended but the process never took it in — its save lost a race with another
+      // writer, or its process died between the two writes: a repeated event (or the retry below)
+      // takes it in now.
+      const redelivered = isTerminalCallStatus(event.type) && unsettled(state, callId, current.value)
+      if (!isCurrent || !redelivered || settleTries >= MAX_SETTLE) return { applied: false }
+      await jobs.cancel(`no-answer:${attempt!.attemptId}`)
+      await onCallEnded(state, entry.version, current.value, event)
+      return settleCheck(processId, callId, current.value, event, draining, settleTries + 1)
+    }
     if (changed) {
       const written = await storage.atomic(ns, {
         checks: [{ key: k.call(callId), version: current.version }],
-        mutations: [{ type: 'set', key: k.call(callId), value: session }],
+        mutations: [callWrite(callId, session)],
       })
       if (!written.ok) return applyCallEvent(processId, callId, event, draining)
       events.emit('call.status', {
@@ -1050,6 +1134,31 @@ export function createLeadPipeline(deps: LeadPipelineDeps): LeadPipeline {
     }
     await jobs.cancel(`no-answer:${attempt.attemptId}`)
     await onCallEnded(state, entry.version, session, event)
+    return settleCheck(processId, callId, session, event, draining, settleTries)
+  }
+
+  /** True while a process still waits on a call that has ended: its end was not taken in. */
+  function unsettled(state: ProcessState, callId: string, session: CallSession): boolean {
+    return (
+      OPEN_STATUSES.has(state.status) &&
+      state.attempt?.callId === callId &&
+      state.attempt.state !== 'ended' &&
+      isTerminalCallStatus(session.status)
+    )
+  }
+
+  /** After a call's end was handled: when the process's save lost a race, handle it again. */
+  async function settleCheck(
+    processId: string,
+    callId: string,
+    session: CallSession,
+    event: CallEvent,
+    draining: boolean,
+    settleTries: number,
+  ): Promise<{ applied: boolean }> {
+    const after = await load(processId)
+    if (after && unsettled(after.value, callId, session))
+      await applyCallEvent(processId, callId, event, draining, settleTries + 1)
     return { applied: true }
   }
 
@@ -1142,6 +1251,16 @@ export function createLeadPipeline(deps: LeadPipelineDeps): LeadPipeline {
     const attempt = entry?.value.attempt
     if (!entry || !attempt || attempt.attemptId !== job.attemptId || attempt.state === 'ended') return
     if (entry.value.status === 'in_call') return
+    // The dial timed out and nothing was ever heard of the call: the provider most likely never
+    // placed it. The agent did nothing wrong — the lead waits and is tried again, like any
+    // provider failure, instead of counting against the agent and the lead's agent attempts.
+    if (entry.value.steps.dial?.errorCode === 'PROVIDER_TIMEOUT' && !attempt.agentConnected) {
+      const call = await storage.get<CallSession>(ns, k.call(attempt.callId))
+      if (call === null || call.value.status === 'queued') {
+        await lock.run(`p:${job.processId}`, () => settleLostDial(job.processId, attempt.attemptId))
+        return
+      }
+    }
     if (attempt.providerCallId && telephony?.hangup && telephony.capabilities.hangup) {
       await telephony.hangup(attempt.providerCallId).catch((error: unknown) => {
         logger.warn({ processId: job.processId, err: error }, 'hang-up after no-answer timeout failed')
@@ -1156,6 +1275,28 @@ export function createLeadPipeline(deps: LeadPipelineDeps): LeadPipeline {
       hangupCause: 'no-answer timeout',
       ...(attempt.agentConnected ? { party: 'lead' as const } : { party: 'agent' as const }),
     })
+  }
+
+  /** A dial whose answer was lost and of which no event came: re-queued, the agent freed unblamed. */
+  async function settleLostDial(processId: string, attemptId: string): Promise<void> {
+    const entry = await load(processId)
+    const state = entry?.value
+    const attempt = state?.attempt
+    if (!entry || !state || !attempt || attempt.attemptId !== attemptId || attempt.state === 'ended') return
+    if (!OPEN_STATUSES.has(state.status) || state.status === 'in_call') return
+    await engine.complete(attempt.reservationId, { wrapUpMs: 0 }).catch(() => undefined)
+    state.attempt = { ...attempt, state: 'ended' }
+    state.tried = state.tried.filter((id) => id !== attempt.agentId)
+    const refusals = (state.refusals ?? 0) + 1
+    state.refusals = refusals
+    const backoff = config.redialBackoffMs
+    state.next = 'compliance'
+    await enqueue(
+      state,
+      entry.version,
+      'PROVIDER_TIMEOUT',
+      now() + (backoff[Math.min(refusals - 1, backoff.length - 1)] ?? 60_000),
+    )
   }
 
   async function pollPresence(): Promise<void> {
@@ -1399,6 +1540,7 @@ export function createLeadPipeline(deps: LeadPipelineDeps): LeadPipeline {
   return pipeline
 }
 
+/** An error's message for the process record and the caller, phone numbers and emails masked. */
 function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
+  return scrubPii(error instanceof Error ? error.message : String(error))
 }

@@ -34,6 +34,19 @@ export const PipelineConfigSchema = z.strictObject({
   pollMs: z.number().int().positive().default(1_000),
   /** Wrap-up after a completed call before the agent gets the next lead (ms, default 0). */
   wrapUpMs: z.number().int().min(0).default(0),
+  /**
+   * How long a closed process (completed, failed or rejected), the session of each of its calls and
+   * its contact-sync outcome stay in storage after their last write (ms, default 30 days): then the
+   * store expires them, and `app.process()` / `app.call()` answer `null`. Keep it longer than your
+   * provider may send late webhooks. Tracking records and metrics have their own retention
+   * (`tracking.retentionDays`, `tracking.cleanup()`).
+   */
+  closedRetentionMs: z
+    .number()
+    .int()
+    .min(1_000)
+    .max(10 * 365 * 86_400_000)
+    .default(30 * 86_400_000),
 })
 
 /** What the `pipeline` option of `createLeadCall` accepts. */

@@ -69,6 +69,8 @@ export interface ProcessState {
   dials: number
   /** Re-dials of the lead after it did not answer. */
   redials: number
+  /** Dial requests the provider refused for reasons other than the agent (retried further apart). */
+  refusals?: number
   attempt?: DialAttempt
   contact?: { status: 'pending' | 'synced' | 'failed'; contactId?: string; tries: number; error?: string }
   queued?: { reason: LeadCallErrorCode; since: number; until?: number }

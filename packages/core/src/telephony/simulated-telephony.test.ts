@@ -742,3 +742,37 @@ describe('simulatedTelephony: contacts and presence', () => {
     ])
   })
 })
+
+describe('memory of a long run', () => {
+  it('forgets the dial records of calls past its history, and old contacts', async () => {
+    vi.useFakeTimers()
+    try {
+      const telephony = simulatedTelephony({ seed: 3, historyLimit: 2, ringMs: 10, talkMs: 10 })
+      const dial = (n: number) =>
+        telephony.dial({
+          attemptId: `att-${n}`,
+          processId: `p-${n}`,
+          agent: { id: 'ann', name: 'Ann', phone: '+14155550100' } as never,
+          lead: { id: `l-${n}`, phone: `+1415555${String(1000 + n)}` } as never,
+          mode: 'agent_first',
+          timeoutMs: 1_000,
+        } as never)
+      const first = await dial(1)
+      await vi.advanceTimersByTimeAsync(5_000)
+      for (let n = 2; n <= 5; n++) {
+        await dial(n)
+        await vi.advanceTimersByTimeAsync(5_000)
+      }
+      // Within the history a repeated dial is recognised; past it, its record is gone.
+      expect(telephony.calls()).toHaveLength(2)
+      expect((await dial(1)).providerCallId).not.toBe(first.providerCallId)
+      for (let n = 0; n < 5; n++)
+        await telephony.syncContact?.({ phone: `+1415555200${n}`, fullName: 'X' } as never)
+      const again = await telephony.syncContact?.({ phone: '+14155552000', fullName: 'X' } as never)
+      expect(again?.updated).toBe(false) // forgotten: created anew
+      await telephony.close?.()
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+})

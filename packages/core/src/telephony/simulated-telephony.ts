@@ -78,7 +78,10 @@ export interface SimulatedTelephonyOptions {
    * with `AGENT_NOT_AVAILABLE`. Default: every agent is available.
    */
   agentsOnline?: SimulatedAgentsOnline
-  /** How many ended calls {@link SimulatedTelephony.calls} keeps, oldest forgotten first (default 10,000). */
+  /**
+   * How many ended calls {@link SimulatedTelephony.calls} keeps, oldest forgotten first (default
+   * 10,000); their dial records and the synced contacts are bounded the same way.
+   */
   historyLimit?: number
 }
 
@@ -367,6 +370,7 @@ export function simulatedTelephony(options: SimulatedTelephonyOptions = {}): Sim
   /** Provider agent ids seen in dial requests. */
   const knownAgents = new Set<string>()
   const contacts = new Map<string, string>()
+  let contactCount = 0
   let buffer: CallEvent[] = []
   let sink: CallEventSink | undefined
   let callCount = 0
@@ -472,7 +476,12 @@ export function simulatedTelephony(options: SimulatedTelephonyOptions = {}): Sim
     endedOrder.push(call.id)
     while (endedOrder.length - endedHead > historyLimit) {
       const oldest = endedOrder[endedHead++]
-      if (oldest !== undefined) calls.delete(oldest)
+      if (oldest === undefined) continue
+      // The attempt's idempotency record goes with its call: a repeat of a dial this old never comes.
+      const evicted = calls.get(oldest)
+      if (evicted && attempts.get(evicted.request.attemptId)?.kind === 'placed')
+        attempts.delete(evicted.request.attemptId)
+      calls.delete(oldest)
     }
     if (endedHead > 1024 && endedHead * 2 > endedOrder.length) {
       endedOrder.splice(0, endedHead)
@@ -731,8 +740,14 @@ export function simulatedTelephony(options: SimulatedTelephonyOptions = {}): Sim
       stats.contactsSynced++
       const existing = contacts.get(checked.data.phone)
       if (existing !== undefined) return { contactId: existing, updated: true }
-      const contactId = `sim-contact-${contacts.size + 1}`
+      const contactId = `sim-contact-${++contactCount}`
       contacts.set(checked.data.phone, contactId)
+      // Bounded like the call history: the oldest contacts are forgotten first.
+      while (contacts.size > Math.max(historyLimit, 1)) {
+        const oldest = contacts.keys().next().value
+        if (oldest === undefined) break
+        contacts.delete(oldest)
+      }
       return { contactId, updated: false }
     },
 

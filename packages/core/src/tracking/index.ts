@@ -5,6 +5,7 @@
  * @module
  */
 export type { TrackingService } from './create-tracking.js'
+export { scrubPii } from './record-builder.js'
 export type {
   AgentFigures,
   Analytics,

@@ -283,7 +283,16 @@ const EMAIL_RE = /[^\s@<>()"',;:]+@[^\s@<>()"',;:]+\.[A-Za-z]{2,}/g
 /** International numbers (leadcall keeps phones in E.164, so a leaked one starts with `+`). */
 const PHONE_RE = /\+\d[\d ().-]{6,}\d/g
 
-/** Masks what looks like an e-mail address or a phone number in free text. @internal */
+/**
+ * Masks what looks like an e-mail address or an international phone number (`+` and digits) in
+ * free text, as leadcall masks them in records, logs and errors: for adapters quoting a vendor's
+ * message.
+ *
+ * @example
+ * ```ts
+ * scrubPii("The 'To' number +34600111077 is not valid") // "The 'To' number +34600****077 is not valid"
+ * ```
+ */
 export function scrubPii(text: string): string {
   return text
     .replace(EMAIL_RE, (email) => maskEmail(email))

@@ -1,0 +1,7 @@
+export type {
+  CrmAdapterV1,
+  CrmCallOptions,
+  CrmCapabilities,
+  CrmLeadInput,
+  CrmLeadResult,
+} from './crm-adapter.js'
