@@ -210,6 +210,7 @@ export function createCloudTalkApi(config: CloudTalkApiConfig): CloudTalkApi {
       await config.limiter.acquire(operation.priority, signal)
       let response: Response
       let text: string
+      let observed: number | undefined
       try {
         response = await ky(url, {
           method: operation.method,
@@ -218,9 +219,23 @@ export function createCloudTalkApi(config: CloudTalkApiConfig): CloudTalkApi {
           timeout: config.timeoutMs,
           retry: 0,
           throwHttpErrors: false,
+          hooks: {
+            // A pause that began after this request took its place (another request's 429)
+            // holds it too, right up to the moment it is sent.
+            beforeRequest: [
+              async () => {
+                for (let until = config.limiter.pausedUntil; until !== undefined && until > Date.now(); ) {
+                  await sleep(until - Date.now(), signal)
+                  until = config.limiter.pausedUntil
+                }
+              },
+            ],
+          },
           ...(signal ? { signal } : {}),
           ...(config.fetch ? { fetch: config.fetch } : {}),
         })
+        // The rate-limit headers are read before the body, so a 429 pauses the others at once.
+        observed = config.limiter.observe(response.status, response.headers)
         text = await response.text()
       } catch (error) {
         // The caller's own abort: rethrow its reason untouched, as every leadcall provider does.
@@ -231,7 +246,7 @@ export function createCloudTalkApi(config: CloudTalkApiConfig): CloudTalkApi {
         }
         throw transportError(error, operation)
       }
-      const resetAt = config.limiter.observe(response.status, response.headers)
+      const resetAt = observed
       const json = parseJson(text)
       const bodyStatus = envelopeStatus(json)
       // CloudTalk repeats the status in the body; a 2xx whose envelope says ≥ 400 is an error too.

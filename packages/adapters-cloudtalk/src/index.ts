@@ -5,6 +5,8 @@
  * correlated to leadcall's dial attempts, with the call history as a fallback.
  *
  * - {@link cloudtalk} creates the telephony provider to pass to `createLeadCall({ telephony })`;
+ * - {@link cloudtalkCrm} writes qualified leads to CloudTalk contacts as a CRM adapter
+ *   (`createLeadCall({ crm })`), with notes on updates;
  * - {@link createCloudTalkRateLimiter} makes the limiter of a company's 60 requests a minute,
  *   to share between providers;
  * - {@link verifyCloudTalkWebhookSecret} and {@link readCloudTalkCallNotice} check and read
@@ -21,6 +23,12 @@ export {
   type CloudTalkBulkSyncOptions,
   type CloudTalkBulkSyncResult,
 } from './cloudtalk-contacts.js'
+export {
+  type CloudTalkCrm,
+  type CloudTalkCrmOptions,
+  cloudtalkCrm,
+  cloudtalkCrmNote,
+} from './cloudtalk-crm.js'
 export {
   type CloudTalkAgent,
   CloudTalkAgentItemSchema,

@@ -1,6 +1,6 @@
 import { LeadCallError, type LeadCallErrorCode } from '@leadcall/core'
 import { describe, expect, it } from 'vitest'
-import { buildJsonRpcCall, parseJsonRpcResponse } from './odoo-jsonrpc.js'
+import { buildJsonRpcCall, type OdooFaultReason, parseJsonRpcResponse } from './odoo-jsonrpc.js'
 
 const DB = 'acme-prod'
 const API_KEY = '8f1c2b7e0d9a4c6b5e3f2a1d0c9b8a7f6e5d4c3b'
@@ -98,44 +98,77 @@ describe('parseJsonRpcResponse — results', () => {
 })
 
 describe('parseJsonRpcResponse — Odoo faults', () => {
-  const table: Array<[name: string, message: string, code: LeadCallErrorCode, retryable: boolean]> = [
+  const table: Array<
+    [name: string, message: string, code: LeadCallErrorCode, retryable: boolean, reason: OdooFaultReason]
+  > = [
     [
       'odoo.exceptions.ValidationError',
       'The email address "not-an-email" is not valid.',
       'VALIDATION_FAILED',
       false,
+      'validation',
     ],
-    ['odoo.exceptions.UserError', 'You cannot create a lead without a name.', 'VALIDATION_FAILED', false],
+    [
+      'odoo.exceptions.UserError',
+      'You cannot create a lead without a name.',
+      'VALIDATION_FAILED',
+      false,
+      'validation',
+    ],
     [
       'odoo.exceptions.MissingError',
       'Record does not exist or has been deleted.\n(Record: crm.lead(999,), User: 2)',
       'VALIDATION_FAILED',
       false,
+      'missing_record',
     ],
-    ['builtins.ValueError', "Invalid field 'x_foo' on model 'crm.lead'", 'VALIDATION_FAILED', false],
-    ['odoo.exceptions.AccessDenied', 'Access Denied', 'CONTACT_CREATION_FAILED', false],
+    [
+      'builtins.ValueError',
+      "Wrong value for crm.lead.priority: '7'",
+      'VALIDATION_FAILED',
+      false,
+      'validation',
+    ],
+    ['odoo.exceptions.AccessDenied', 'Access Denied', 'CONTACT_CREATION_FAILED', false, 'bad_credentials'],
     [
       'odoo.exceptions.AccessError',
       "You are not allowed to create 'Lead/Opportunity' (crm.lead) records.\n\nThis operation is allowed for the following groups:\n\t- Sales/User: Own Documents Only",
       'CONTACT_CREATION_FAILED',
       false,
+      'access_rights',
     ],
     [
       'psycopg2.errors.SerializationFailure',
       'could not serialize access due to concurrent update',
       'CONTACT_CREATION_FAILED',
       true,
+      'conflict',
     ],
-    ['builtins.KeyError', "'crm.lead'", 'CONTACT_CREATION_FAILED', false],
+    ['builtins.KeyError', "'crm.lead'", 'CONTACT_CREATION_FAILED', false, 'server_error'],
   ]
 
-  it.each(table)('maps %s', (name, message, code, retryable) => {
+  it.each(table)('maps %s', (name, message, code, retryable, reason) => {
     const error = catchError(() => parseJsonRpcResponse(fault(name, message)))
     expect(error.code).toBe(code)
     expect(error.retryable).toBe(retryable)
-    expect(error.details).toEqual({ odooException: name, odooCode: 200, odooMessage: message })
+    expect(error.details).toEqual({ reason, odooException: name, odooCode: 200, odooMessage: message })
     expect(error.message).toContain(name)
     expect(error.message).toContain(message)
+  })
+
+  it('names the missing field of an "Invalid field" ValueError', () => {
+    const message = "Invalid field 'x_product_interest' on model 'crm.lead'"
+    const error = catchError(() => parseJsonRpcResponse(fault('builtins.ValueError', message)))
+    expect(error.code).toBe('VALIDATION_FAILED')
+    expect(error.retryable).toBe(false)
+    expect(error.details).toEqual({
+      reason: 'missing_field',
+      field: 'x_product_interest',
+      odooException: 'builtins.ValueError',
+      odooCode: 200,
+      odooMessage: message,
+    })
+    expect(error.message).toMatch(/^Odoo has no field x_product_interest: create it in Odoo/)
   })
 
   it('tells a credentials problem apart from a rights problem', () => {
@@ -157,7 +190,11 @@ describe('parseJsonRpcResponse — Odoo faults', () => {
     const error = catchError(() => parseJsonRpcResponse(body))
     expect(error.code).toBe('CONTACT_CREATION_FAILED')
     expect(error.retryable).toBe(true)
-    expect(error.details).toMatchObject({ odooCode: 100, odooException: 'odoo.http.SessionExpiredException' })
+    expect(error.details).toMatchObject({
+      reason: 'session_expired',
+      odooCode: 100,
+      odooException: 'odoo.http.SessionExpiredException',
+    })
   })
 
   it('maps a 404 fault to a non-retryable failure', () => {
@@ -177,7 +214,12 @@ describe('parseJsonRpcResponse — Odoo faults', () => {
     const serialized = JSON.stringify(error.toJSON())
     expect(serialized).not.toContain('Traceback')
     expect(serialized).not.toContain('http.py')
-    expect(Object.keys(error.details as object).sort()).toEqual(['odooCode', 'odooException', 'odooMessage'])
+    expect(Object.keys(error.details as object).sort()).toEqual([
+      'odooCode',
+      'odooException',
+      'odooMessage',
+      'reason',
+    ])
   })
 
   it('redacts the secrets it is given from the message and details', () => {
@@ -199,7 +241,7 @@ describe('parseJsonRpcResponse — Odoo faults', () => {
       parseJsonRpcResponse({ jsonrpc: '2.0', id: 1, error: { code: 200, message: 'Odoo Server Error' } }),
     )
     expect(error.code).toBe('CONTACT_CREATION_FAILED')
-    expect(error.details).toEqual({ odooCode: 200, odooMessage: 'Odoo Server Error' })
+    expect(error.details).toEqual({ reason: 'server_error', odooCode: 200, odooMessage: 'Odoo Server Error' })
   })
 
   it('still reports a fault whose members have unexpected types', () => {
@@ -211,7 +253,7 @@ describe('parseJsonRpcResponse — Odoo faults', () => {
       }),
     )
     expect(error.code).toBe('CONTACT_CREATION_FAILED')
-    expect(error.details).toEqual({ odooMessage: 'Boom' })
+    expect(error.details).toEqual({ reason: 'server_error', odooMessage: 'Boom' })
   })
 
   it('reports a fault even when its id is null', () => {

@@ -41,16 +41,45 @@ export interface ParseJsonRpcResponseOptions {
 }
 
 /**
+ * What kind of Odoo fault a `LeadCallError` reports, in its `details.reason`:
+ * - `bad_credentials`: `AccessDenied`, or `common.authenticate` answered `false` (database, login,
+ *   password or API key wrong);
+ * - `access_rights`: `AccessError`, the Odoo user may not do this (e.g. create `crm.lead`);
+ * - `missing_field`: `ValueError: Invalid field …`, a field the adapter writes does not exist (a
+ *   custom `x_…` field not created, or a field of another Odoo version);
+ * - `missing_record`: `MissingError`, the record was deleted;
+ * - `validation`: `ValidationError`, `UserError`, `RedirectWarning`, other `ValueError`s, `TypeError`;
+ * - `session_expired`: code 100, `odoo.http.SessionExpiredException`;
+ * - `conflict`: a transaction conflict, worth retrying;
+ * - `not_found`: code 404, no such endpoint;
+ * - `server_error`: anything else.
+ */
+export type OdooFaultReason =
+  | 'bad_credentials'
+  | 'access_rights'
+  | 'missing_field'
+  | 'missing_record'
+  | 'validation'
+  | 'session_expired'
+  | 'conflict'
+  | 'not_found'
+  | 'server_error'
+
+/**
  * The `details` of the `LeadCallError` thrown for an Odoo fault. The traceback (`debug`),
  * `context` and `arguments` Odoo sends are left out.
  */
 export interface OdooFaultDetails {
+  /** What kind of fault it is, see {@link OdooFaultReason}. */
+  reason: OdooFaultReason
   /** The dotted Python exception class, e.g. `odoo.exceptions.AccessDenied`, when Odoo gave one. */
   odooException?: string
   /** The JSON-RPC error code: 200 for any server error, 100 session expired, 404 not found. */
   odooCode?: number
   /** The exception's message as Odoo gave it. */
   odooMessage?: string
+  /** For `missing_field`: the field Odoo does not know, e.g. `x_product_interest`. */
+  field?: string
 }
 
 /**
@@ -123,12 +152,16 @@ const TRANSIENT_FAULTS = new Set([
  * Odoo reports faults with HTTP 200 and an `error` member; they become a `LeadCallError`
  * whose `details` are {@link OdooFaultDetails} (the Odoo exception name in `odooException`):
  *
- * | fault | code | retryable |
- * |---|---|---|
- * | `ValidationError`, `UserError`, `MissingError`, `RedirectWarning`, `ValueError`, `TypeError` | `VALIDATION_FAILED` | no |
- * | `AccessDenied` (bad db/login/key), `AccessError` (missing rights) | `CONTACT_CREATION_FAILED` | no |
- * | `ConcurrencyError`, serialization failures, lock timeouts, session expired (code 100) | `CONTACT_CREATION_FAILED` | yes |
- * | anything else (code 404, server errors) | `CONTACT_CREATION_FAILED` | no |
+ * | fault | code | retryable | `details.reason` |
+ * |---|---|---|---|
+ * | `ValueError: Invalid field 'x_…'` (the field is in `details.field`) | `VALIDATION_FAILED` | no | `missing_field` |
+ * | `ValidationError`, `UserError`, `MissingError`, `RedirectWarning`, `ValueError`, `TypeError` | `VALIDATION_FAILED` | no | `validation`, `missing_record` |
+ * | `AccessDenied` (bad db/login/key) | `CONTACT_CREATION_FAILED` | no | `bad_credentials` |
+ * | `AccessError` (missing rights) | `CONTACT_CREATION_FAILED` | no | `access_rights` |
+ * | session expired (code 100, `odoo.http.SessionExpiredException`) | `CONTACT_CREATION_FAILED` | yes | `session_expired` |
+ * | `ConcurrencyError`, serialization failures, lock timeouts | `CONTACT_CREATION_FAILED` | yes | `conflict` |
+ * | code 404 | `CONTACT_CREATION_FAILED` | no | `not_found` |
+ * | anything else (server errors) | `CONTACT_CREATION_FAILED` | no | `server_error` |
  *
  * `CONTACT_CREATION_FAILED` is the code of a failed CRM sync in leadcall's pipeline, which is all
  * this adapter does; `INVALID_SIGNATURE` is kept for webhooks leadcall receives. A body that is
@@ -177,32 +210,54 @@ export function parseJsonRpcResponse(json: unknown, options: ParseJsonRpcRespons
   return (json as { result: unknown }).result
 }
 
+/** `Invalid field 'x_foo' on model 'crm.lead'`, as the ORM words an unknown field. */
+const INVALID_FIELD = /^Invalid field '?([\w.]+)'?/
+
+/** The exception Odoo raises when the session of a call is gone. */
+const SESSION_EXPIRED = 'odoo.http.SessionExpiredException'
+
 function faultError(fault: Fault, secrets: readonly string[]): LeadCallError {
   const name = fault.data?.name
   const odooMessage = fault.data?.message ?? fault.message
   let code: LeadCallErrorCode = 'CONTACT_CREATION_FAILED'
   let retryable = false
+  let reason: OdooFaultReason
   let summary: string
-  if (name !== undefined && VALIDATION_FAULTS.has(name)) {
+  const missingField = name === 'builtins.ValueError' ? INVALID_FIELD.exec(odooMessage ?? '')?.[1] : undefined
+  if (missingField !== undefined) {
     code = 'VALIDATION_FAILED'
+    reason = 'missing_field'
+    summary = `Odoo has no field ${missingField}: create it in Odoo or fix the adapter's field mapping`
+  } else if (name !== undefined && VALIDATION_FAULTS.has(name)) {
+    code = 'VALIDATION_FAILED'
+    reason = name === 'odoo.exceptions.MissingError' ? 'missing_record' : 'validation'
     summary = 'Odoo rejected the data'
   } else if (name !== undefined && ACCESS_FAULTS.has(name)) {
+    reason = name === 'odoo.exceptions.AccessDenied' ? 'bad_credentials' : 'access_rights'
     summary =
-      name === 'odoo.exceptions.AccessDenied'
+      reason === 'bad_credentials'
         ? 'Odoo denied access: check the database, login and API key'
         : 'The Odoo user lacks the access rights for this operation'
-  } else if ((name !== undefined && TRANSIENT_FAULTS.has(name)) || fault.code === 100) {
+  } else if (fault.code === 100 || name === SESSION_EXPIRED) {
     retryable = true
-    summary = fault.code === 100 ? 'The Odoo session expired' : 'Odoo hit a transaction conflict'
+    reason = 'session_expired'
+    summary = 'The Odoo session expired'
+  } else if (name !== undefined && TRANSIENT_FAULTS.has(name)) {
+    retryable = true
+    reason = 'conflict'
+    summary = 'Odoo hit a transaction conflict'
   } else if (fault.code === 404) {
+    reason = 'not_found'
     summary = 'Odoo has no such JSON-RPC endpoint'
   } else {
+    reason = 'server_error'
     summary = 'The Odoo call failed'
   }
-  const details: OdooFaultDetails = {}
+  const details: OdooFaultDetails = { reason }
   if (name !== undefined) details.odooException = name
   if (fault.code !== undefined) details.odooCode = fault.code
   if (odooMessage !== undefined) details.odooMessage = redact(odooMessage, secrets)
+  if (missingField !== undefined) details.field = missingField
   const suffix = [name, odooMessage].filter((part) => part !== undefined && part !== '').join(': ')
   return new LeadCallError(code, {
     message: redact(suffix ? `${summary} (${suffix})` : summary, secrets),

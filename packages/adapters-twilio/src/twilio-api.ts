@@ -6,7 +6,7 @@
  * @module
  */
 import { Buffer } from 'node:buffer'
-import { LeadCallError, type LeadCallErrorCode } from '@leadcall/core'
+import { LeadCallError, type LeadCallErrorCode, scrubPii } from '@leadcall/core'
 import ky, { HTTPError, TimeoutError } from 'ky'
 import type { z } from 'zod'
 import {
@@ -37,6 +37,10 @@ export interface TwilioApiConfig {
   retries: number
   /** The `fetch` to use (default: the global one, read at each request). */
   fetch?: typeof fetch
+  /** Waits before each request while Twilio's last `Retry-After` runs (default: no wait). */
+  beforeRequest?: (signal?: AbortSignal) => Promise<void>
+  /** Told of each 429's `Retry-After`, in ms. */
+  onRetryAfter?: (ms: number) => void
   /** The credentials, resolved lazily; throws a `LeadCallError` naming the missing option. */
   credentials: () => ResolvedCredentials
   /** Every secret to keep out of error messages (tokens, secrets and the Basic header). */
@@ -83,6 +87,18 @@ export function redact(text: string, secrets: readonly string[]): string {
   return out
 }
 
+/**
+ * A `Retry-After` header in ms: delta seconds or an HTTP date; `undefined` when absent or
+ * unreadable. @internal
+ */
+export function retryAfterOf(header: string | null): number | undefined {
+  if (header === null || header.trim() === '') return undefined
+  const value = header.trim()
+  if (/^\d+$/.test(value)) return Number(value) * 1000
+  const at = Date.parse(value)
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now())
+}
+
 /** The leadcall error code of a Twilio HTTP error status. @internal */
 export function codeForStatus(status: number): LeadCallErrorCode {
   if (status === 429) return 'RATE_LIMITED'
@@ -127,6 +143,18 @@ export function createTwilioApi(config: TwilioApiConfig): TwilioApi {
             ? { limit: config.retries, methods: ['get'], statusCodes: [408, 429, 500, 502, 503, 504] }
             : 0,
         throwHttpErrors: true,
+        // Before every attempt, ky's own retries included.
+        hooks: {
+          beforeRequest: [async () => config.beforeRequest?.(signal)],
+          // A 429's Retry-After holds the other requests as soon as the answer arrives.
+          afterResponse: [
+            (_request, _options, response) => {
+              if (response.status !== 429) return
+              const retryAfterMs = retryAfterOf(response.headers.get('retry-after'))
+              if (retryAfterMs !== undefined) config.onRetryAfter?.(retryAfterMs)
+            },
+          ],
+        },
         signal,
         ...(config.fetch ? { fetch: config.fetch } : {}),
       })
@@ -217,16 +245,23 @@ async function toLeadCallError(
     }
     const parsed = TwilioErrorBodySchema.safeParse(json)
     const twilioCode = parsed.success ? (parsed.data.code ?? undefined) : undefined
-    const twilioMessage = redact(
-      (parsed.success ? parsed.data.message : undefined) ?? body.slice(0, 300) ?? '',
-      secrets,
+    // Twilio's messages quote the numbers (21211: "The 'To' number +1… is not valid"): masked.
+    const twilioMessage = scrubPii(
+      redact((parsed.success ? parsed.data.message : undefined) ?? body.slice(0, 300) ?? '', secrets),
     )
     const moreInfo = parsed.success ? (parsed.data.more_info ?? undefined) : undefined
     const code = codeForStatus(status)
     const suffix = twilioCode === undefined ? '' : ` (Twilio error ${twilioCode})`
+    const retryAfterMs = status === 429 ? retryAfterOf(error.response.headers.get('retry-after')) : undefined
     return new LeadCallError(code, {
       message: `Twilio refused the request to ${operation.name}: ${status} ${twilioMessage}${suffix}`.trim(),
-      details: { operation: operation.name, twilioStatus: status, twilioCode, moreInfo },
+      details: {
+        operation: operation.name,
+        twilioStatus: status,
+        twilioCode,
+        moreInfo,
+        ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+      },
       cause: new TwilioApiError(status, `${status} ${twilioMessage}`.trim(), twilioCode, moreInfo),
       ...(status === 401 || status === 403 ? { retryable: false } : {}),
       ...(status === 404 ? { status: 404 } : {}),

@@ -404,6 +404,9 @@ export function twilio(options: TwilioOptions): TwilioProvider {
     credentials,
     secrets,
     ...(settings.fetch ? { fetch: settings.fetch } : {}),
+    // Twilio's Retry-After holds every request of this provider, not only call creation.
+    beforeRequest: (signal) => limiter.whenUnpaused(signal),
+    onRetryAfter: (ms) => limiter.pauseUntil(Date.now() + ms),
   })
 
   /** The caller's signal combined with the provider's own, which `close()` aborts. */

@@ -68,6 +68,28 @@ describe('createRateLimiter', () => {
     await expect(limiter.acquire()).resolves.toBeUndefined()
   })
 
+  it('holds new and waiting callers, and requests that take no slot, until a pause ends', async () => {
+    const limiter = createRateLimiter(10)
+    const times = race(limiter, 2) // 0 ms and 100 ms
+    await vi.advanceTimersByTimeAsync(0)
+    limiter.pauseUntil(Date.now() + 2_000) // a 429 with Retry-After: 2
+    const start = Date.now()
+    const unpaused: number[] = []
+    void limiter.whenUnpaused().then(() => unpaused.push(Date.now() - start))
+    const later = race(limiter, 1)
+    await vi.advanceTimersByTimeAsync(1_999)
+    expect(times).toEqual([0])
+    expect(unpaused).toEqual([])
+    expect(later).toEqual([])
+    limiter.pauseUntil(Date.now() + 500) // a second 429 while paused extends the pause
+    await vi.advanceTimersByTimeAsync(499)
+    expect(unpaused).toEqual([])
+    await vi.advanceTimersByTimeAsync(200)
+    expect(times).toEqual([0, 2_499])
+    expect(unpaused).toEqual([2_499])
+    expect(later.length).toBe(1)
+  })
+
   it.each([0, -1, Number.NaN, Number.POSITIVE_INFINITY])('refuses a rate of %s', (rate) => {
     expect(() => createRateLimiter(rate)).toThrow(RangeError)
   })

@@ -15,6 +15,13 @@ export interface RateLimiter {
   acquire(signal?: AbortSignal): Promise<void>
   /** How many callers are waiting. */
   readonly waiting: number
+  /**
+   * Holds every operation, waiting ones included, until `until` (ms since the epoch): what a
+   * 429's `Retry-After` asks for.
+   */
+  pauseUntil(until: number): void
+  /** Resolves once no pause runs (at once when none does), without taking a slot. */
+  whenUnpaused(signal?: AbortSignal): Promise<void>
 }
 
 /**
@@ -34,15 +41,37 @@ export function createRateLimiter(perSecond: number): RateLimiter {
   /** The earliest time the next caller may start. */
   let next = Number.NEGATIVE_INFINITY
   let waiting = 0
+  /** No operation starts before this time (a `Retry-After`). */
+  let pausedUntil = Number.NEGATIVE_INFINITY
 
   return {
     get waiting() {
       return waiting
     },
+    whenUnpaused(signal) {
+      if (signal?.aborted) return Promise.reject(signal.reason)
+      const held = pausedUntil - Date.now()
+      if (held <= 0) return Promise.resolve()
+      return new Promise<void>((resolve, reject) => {
+        const onAbort = (): void => {
+          clearTimeout(timer)
+          reject(signal?.reason)
+        }
+        const timer = setTimeout(() => {
+          signal?.removeEventListener('abort', onAbort)
+          resolve(this.whenUnpaused(signal))
+        }, held)
+        signal?.addEventListener('abort', onAbort, { once: true })
+      })
+    },
+    pauseUntil(until) {
+      if (until > pausedUntil) pausedUntil = until
+      if (until > next) next = until
+    },
     acquire(signal) {
       if (signal?.aborted) return Promise.reject(signal.reason)
       const now = Date.now()
-      const slot = Math.max(now, next)
+      const slot = Math.max(now, next, pausedUntil)
       next = slot + interval
       const delay = slot - now
       if (delay <= 0) return Promise.resolve()
@@ -55,11 +84,19 @@ export function createRateLimiter(perSecond: number): RateLimiter {
           if (next === slot + interval) next = slot
           reject(signal?.reason)
         }
-        const timer = setTimeout(() => {
+        let timer: ReturnType<typeof setTimeout>
+        const fire = (): void => {
+          // A pause that began while this caller waited holds it too.
+          const held = pausedUntil - Date.now()
+          if (held > 0) {
+            timer = setTimeout(fire, held)
+            return
+          }
           signal?.removeEventListener('abort', onAbort)
           waiting--
           resolve()
-        }, delay)
+        }
+        timer = setTimeout(fire, delay)
         signal?.addEventListener('abort', onAbort, { once: true })
       })
     },
