@@ -1,5 +1,5 @@
+import { percentile, runDemo } from '@leadcall/cli'
 import { describe, expect, it } from 'vitest'
-import { percentile, runDemo } from './run-demo.js'
 
 describe('demo', () => {
   it('takes every lead to an end: calls completed or failed, bad payloads refused with their code', async () => {

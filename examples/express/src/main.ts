@@ -1,0 +1,4 @@
+import { runExampleMain } from '@leadcall/example-config'
+import { startServer } from './server.js'
+
+await runExampleMain('Express', startServer)
