@@ -176,7 +176,10 @@ export function createLeadCall(config: LeadCallConfig = {}): LeadCallApp {
     maskPii: resolved.privacy.maskPii,
     submitLead: resolved.telephony ? (input, options) => lanes.submitLead(input, options) : undefined,
     normalizeLead: normalize,
+    // Hand-off retries wait 30 s and more: a slower poll for those other processes scheduled.
+    pollMs: Math.max(resolved.pipeline.pollMs, 5_000),
   })
+  conversations.start()
   const importLeads = createLeadImporter({
     submitLead: (input, options) => lanes.submitLead(input, options),
     events,
@@ -192,7 +195,7 @@ export function createLeadCall(config: LeadCallConfig = {}): LeadCallApp {
     distribution,
     queue: lanes.queue,
     tracking,
-    conversations,
+    conversations: conversations.api,
     importLeads,
     submitLead: (input, options) => lanes.submitLead(input, options),
     handleCallEvent: (event, options) => lanes.handleCallEvent(event, options),
@@ -205,6 +208,7 @@ export function createLeadCall(config: LeadCallConfig = {}): LeadCallApp {
     normalizeLead: normalize,
     async close() {
       lanes.stop()
+      conversations.stop()
       await tracking.close()
       distribution.close()
       await resolved.telephony?.close?.()

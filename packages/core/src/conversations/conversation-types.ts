@@ -35,10 +35,15 @@ export interface ConversationLead {
   crm?: CrmLeadResult
   /** The lead process of the immediate call, when it was hot and calling is configured. */
   call?: { processId: string; status: SubmitLeadResult['status'] | 'duplicate' }
-  /** Why it failed, when it did (retried with the next message). */
+  /**
+   * Why it failed, when it did. It is tried again by itself after each delay of
+   * `conversations.handoffRetryMs`, and with every next message of the contact.
+   */
   error?: { code: LeadCallErrorCode; message: string }
   /** How many times it was tried. */
   attempts: number
+  /** When it is tried again by itself (ISO 8601), while it has failed and retries are left. */
+  retryAt?: string
 }
 
 /** A conversation as stored: one per contact phone, expiring after the configured TTL of silence. */

@@ -13,6 +13,13 @@ export const ConversationsConfigSchema = z.strictObject({
   maxMessageLength: z.number().int().min(1).max(65_536).default(4096),
   /** Call hot leads at once through `submitLead` when a telephony provider is configured (default true). */
   callHotLeads: z.boolean().default(true),
+  /**
+   * Delays (ms) before a hand-off the CRM or the call refused is tried again, without waiting for
+   * the contact's next message; their count is the number of automatic retries (default 30 s, 2 min,
+   * 10 min, 1 h). The retries are durable jobs in storage: a restart, or a crash in the middle of a
+   * hand-off, does not lose them. After the last one the lead stays `failed` until the next message.
+   */
+  handoffRetryMs: z.array(z.number().int().positive()).max(50).default([30_000, 120_000, 600_000, 3_600_000]),
   /** The lead's `source` for leads that come from conversations (default: the channel, e.g. `whatsapp`). */
   source: z.string().min(1).max(100).optional(),
 })

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createLeadCall, type LeadCallApp } from '../app/create-lead-call.js'
 import type { CrmAdapterV1, CrmLeadInput } from '../crm/crm-adapter.js'
 import { LeadCallError } from '../errors/lead-call-error.js'
@@ -38,6 +38,7 @@ let apps: LeadCallApp[] = []
 afterEach(async () => {
   await Promise.all(apps.map((app) => app.close()))
   apps = []
+  vi.useRealTimers()
 })
 
 function makeApp(config: Parameters<typeof createLeadCall>[0] = {}) {
@@ -141,6 +142,58 @@ describe('app.conversations', () => {
     expect(retried.conversation?.lead).toMatchObject({ status: 'created', attempts: 2, crm: { id: 'crm-1' } })
     expect(retried.conversation?.lead?.error).toBeUndefined()
     expect((await app.conversations.analytics()).completed).toBe(1)
+  })
+
+  it('tries a refused hand-off again by itself after each delay, then waits for a message', async () => {
+    vi.useFakeTimers({ now: Date.parse('2026-03-02T10:00:00Z') })
+    const crm = recordingCrm()
+    crm.failNext(3)
+    const app = makeApp({ crm, conversations: { handoffRetryMs: [1_000, 5_000] } })
+    const failed = await app.conversations.receive({ from: PHONE, text: HOT, id: 'SM1' })
+    expect(failed.conversation?.lead).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      retryAt: '2026-03-02T10:00:01.000Z',
+    })
+    await vi.advanceTimersByTimeAsync(1_000)
+    expect((await app.conversations.get(PHONE))?.lead).toMatchObject({
+      status: 'failed',
+      attempts: 2,
+      retryAt: '2026-03-02T10:00:06.000Z',
+    })
+    await vi.advanceTimersByTimeAsync(5_000)
+    const exhausted = (await app.conversations.get(PHONE))?.lead
+    expect(exhausted).toMatchObject({ status: 'failed', attempts: 3 })
+    expect(exhausted?.retryAt).toBeUndefined()
+    await vi.advanceTimersByTimeAsync(3_600_000)
+    expect((await app.conversations.get(PHONE))?.lead?.attempts).toBe(3) // no retry left
+    const retried = await app.conversations.receive({ from: PHONE, text: '¿Me llamáis?', id: 'SM2' })
+    expect(retried.conversation?.lead).toMatchObject({ status: 'created', attempts: 4, crm: { id: 'crm-1' } })
+    expect(crm.received).toHaveLength(1)
+  })
+
+  it('hands off, after a restart, the lead a process died handing off', async () => {
+    vi.useFakeTimers({ now: Date.parse('2026-03-02T10:00:00Z') })
+    const store = memoryStorage()
+    // Both apps share the store; closing the first must not drop it.
+    const shared = () => Object.assign(Object.create(store) as typeof store, { close: undefined })
+    const hanging: CrmAdapterV1 = {
+      ...recordingCrm(),
+      upsertLead: () => new Promise(() => {}), // the process dies while the CRM call is in flight
+    }
+    const first = makeApp({ storage: shared(), crm: hanging, conversations: { handoffRetryMs: [30_000] } })
+    void first.conversations.receive({ from: PHONE, text: HOT, id: 'SM1' })
+    await vi.advanceTimersByTimeAsync(10)
+    expect((await first.conversations.get(PHONE))?.lead?.status).toBe('pending')
+    await first.close()
+    const crm = recordingCrm()
+    const second = makeApp({ storage: shared(), crm, conversations: { handoffRetryMs: [30_000] } })
+    await vi.advanceTimersByTimeAsync(30_000)
+    expect((await second.conversations.get(PHONE))?.lead).toMatchObject({
+      status: 'created',
+      crm: { id: 'crm-1' },
+    })
+    expect(crm.received).toHaveLength(1)
   })
 
   it('hands support requests over and counts them', async () => {

@@ -5,6 +5,7 @@ import { maskPhone, normalizePhone } from '../domain/phone.js'
 import { LeadCallError } from '../errors/lead-call-error.js'
 import type { EventBus } from '../events/event-bus.js'
 import type { Logger } from '../logging/logger.js'
+import { createJobScheduler } from '../pipeline/job-scheduler.js'
 import type { SubmitLeadOptions, SubmitLeadResult } from '../pipeline/lead-pipeline.js'
 import type { ClassifierV1, ConversationMessage } from '../qualification/classifier.js'
 import type { AtomicCheck, AtomicMutation, StorageEntry, StorageV1 } from '../storage/storage-v1.js'
@@ -34,7 +35,30 @@ export interface ConversationsDeps {
   maskPii: boolean
   submitLead: ((input: unknown, options?: SubmitLeadOptions) => Promise<SubmitLeadResult>) | undefined
   normalizeLead: (input: unknown) => Lead
+  /** How often the durable hand-off retries are polled for jobs other processes scheduled (ms). */
+  pollMs: number
 }
+
+/** `app.conversations` and the lifecycle of its durable hand-off retries. */
+export interface ConversationsService {
+  api: ConversationsApi
+  /** Starts running the hand-off retries that are due (a no-op when nothing can be handed off). */
+  start(): void
+  /** Stops the timers of the hand-off retries. */
+  stop(): void
+}
+
+/** A durable retry of the hand-off of one contact's lead. */
+interface HandoffJob {
+  type: 'handoff'
+  phone: string
+}
+
+/** The storage queue of the hand-off retries. */
+const HANDOFF_QUEUE = 'conversation-jobs'
+/** How long a hand-off retry is leased: a worker that dies while running it gives it back after it. */
+const HANDOFF_LEASE_MS = 120_000
+const handoffJobId = (phone: string) => `handoff:${phone}`
 
 /** How often a commit is retried when another message of the same contact committed first. */
 const MAX_COMMIT_ATTEMPTS = 8
@@ -54,10 +78,41 @@ function stripChannelPrefix(address: string): string {
 }
 
 /** Creates `app.conversations`: per-contact qualification state in storage. */
-export function createConversations(deps: ConversationsDeps): ConversationsApi {
+export function createConversations(deps: ConversationsDeps): ConversationsService {
   const { storage, ns, config } = deps
   const iso = (ms: number) => new Date(ms).toISOString()
   const shown = (phone: string) => (deps.maskPii ? maskPhone(phone) : phone)
+  const submitLead = config.callHotLeads ? deps.submitLead : undefined
+  /** Whether a hand-off has anything to do (else it completes at once and never needs a retry). */
+  const handsOff = deps.crm !== undefined || submitLead !== undefined
+  const jobs = createJobScheduler<HandoffJob>({
+    storage,
+    ns,
+    now: deps.now,
+    leaseMs: HANDOFF_LEASE_MS,
+    pollMs: deps.pollMs,
+    queue: HANDOFF_QUEUE,
+    run: (job) => retryHandoff(job.phone),
+    onError: (error, job) =>
+      deps.logger.warn({ contact: shown(job.phone), err: error }, 'conversation hand-off retry failed'),
+  })
+
+  /** Runs a due retry: the lead is handed off again unless it was done meanwhile. */
+  async function retryHandoff(phone: string): Promise<void> {
+    const entry = await storage.get<Conversation>(ns, keys.conversation(phone))
+    const lead = entry?.value.lead
+    if (!entry || lead === undefined || lead.status === 'created') return
+    await settleLead(entry.value, lead, undefined)
+  }
+
+  /**
+   * Keeps a durable retry of the hand-off due after `delay` (replacing one already there), so that
+   * neither a refusal nor a crash in the middle of the hand-off leaves the lead waiting for a next
+   * message that may never come.
+   */
+  function scheduleHandoff(phone: string, delay: number): Promise<void> {
+    return jobs.schedule(handoffJobId(phone), { type: 'handoff', phone }, deps.now() + delay)
+  }
 
   function phoneOf(raw: unknown): string {
     if (typeof raw !== 'string') throw new LeadCallError('MISSING_PHONE')
@@ -208,6 +263,11 @@ export function createConversations(deps: ConversationsDeps): ConversationsApi {
           [metric.fallbacks]: classification.fallback === undefined ? 0 : 1,
         }),
       )
+      // The safety net first: if this process dies between the commit and the end of the hand-off,
+      // the retry finds the lead still waiting and hands it off.
+      const firstDelay = config.handoffRetryMs[0]
+      if (handsOff && firstDelay !== undefined && lead !== undefined && lead.status !== 'created')
+        await scheduleHandoff(input.phone, firstDelay)
       const committed = await storage.atomic(ns, { checks, mutations }, { signal })
       if (!committed.ok) continue // another message of this contact came first: read it and decide again
 
@@ -237,16 +297,21 @@ export function createConversations(deps: ConversationsDeps): ConversationsApi {
     signal: AbortSignal | undefined,
   ): Promise<Conversation | null> {
     const done = await handOff(
-      {
-        crm: deps.crm,
-        submitLead: config.callHotLeads ? deps.submitLead : undefined,
-        normalizeLead: deps.normalizeLead,
-        source: config.source,
-      },
+      { crm: deps.crm, submitLead, normalizeLead: deps.normalizeLead, source: config.source },
       conversation,
       lead,
       signal,
     )
+    delete done.retryAt
+    if (handsOff) {
+      // Done: the retry is not needed. Refused: the next one, while delays are left.
+      const delay = done.status === 'created' ? undefined : config.handoffRetryMs[done.attempts - 1]
+      if (delay === undefined) await jobs.cancel(handoffJobId(conversation.phone))
+      else {
+        await scheduleHandoff(conversation.phone, delay)
+        done.retryAt = iso(deps.now() + delay)
+      }
+    }
     const saved = await saveLead(conversation.phone, done, signal)
     const event: Parameters<typeof deps.events.emit<'conversation.lead'>>[1] = {
       contact: shown(conversation.phone),
@@ -259,8 +324,10 @@ export function createConversations(deps: ConversationsDeps): ConversationsApi {
     if (done.error !== undefined) event.error = done.error
     if (done.status !== 'created')
       deps.logger.warn(
-        { contact: shown(conversation.phone), code: done.error?.code },
-        'conversation lead not handed off; retried with the next message',
+        { contact: shown(conversation.phone), code: done.error?.code, retryAt: done.retryAt },
+        done.retryAt === undefined
+          ? 'conversation lead not handed off; no retry left, tried again with the next message'
+          : 'conversation lead not handed off; tried again at retryAt, or with the next message',
       )
     deps.events.emit('conversation.lead', event)
     return saved
@@ -282,7 +349,7 @@ export function createConversations(deps: ConversationsDeps): ConversationsApi {
     return active
   }
 
-  return {
+  const api: ConversationsApi = {
     receive,
     async get(phone, options = {}) {
       const entry = await storage.get<Conversation>(ns, keys.conversation(phoneOf(phone)), options)
@@ -305,6 +372,15 @@ export function createConversations(deps: ConversationsDeps): ConversationsApi {
       )
       if (!result.ok) throw invalid(`Invalid analytics query: ${result.message}`)
       return result.value
+    },
+  }
+  return {
+    api,
+    start() {
+      if (handsOff) jobs.start()
+    },
+    stop() {
+      jobs.stop()
     },
   }
 }

@@ -6,10 +6,10 @@ export type PipelineJob =
   | { type: 'contact_sync'; processId: string }
   | { type: 'dispatch' }
 
-/** A durable scheduler of {@link PipelineJob}s. */
-export interface JobScheduler {
+/** A durable scheduler of jobs (the pipeline's {@link PipelineJob}s by default). */
+export interface JobScheduler<J = PipelineJob> {
   /** Schedules (or reschedules) the job with this id to run at `at` (ms since epoch). */
-  schedule(id: string, job: PipelineJob, at: number): Promise<void>
+  schedule(id: string, job: J, at: number): Promise<void>
   /** Drops a scheduled job; no error when it is not there. */
   cancel(id: string): Promise<void>
   /** Runs every job that is due now; returns how many ran. */
@@ -20,23 +20,27 @@ export interface JobScheduler {
   stop(): void
 }
 
-const QUEUE = 'jobs'
+/** The storage queue of the pipeline's jobs. */
+const PIPELINE_QUEUE = 'jobs'
 
 /**
  * Creates the scheduler over a storage queue: a job is an item whose `availableAt` is its time;
  * running it claims it with a lease (a crashed worker's job comes back) and acks it when done. A
  * job that throws is retried after a short delay.
  */
-export function createJobScheduler(deps: {
+export function createJobScheduler<J = PipelineJob>(deps: {
   storage: StorageV1
   ns: string
   now: () => number
   leaseMs: number
   pollMs: number
-  run: (job: PipelineJob) => Promise<void>
-  onError: (error: unknown, job: PipelineJob) => void
-}): JobScheduler {
+  run: (job: J) => Promise<void>
+  onError: (error: unknown, job: J) => void
+  /** The storage queue holding the jobs (default `jobs`, the pipeline's). */
+  queue?: string
+}): JobScheduler<J> {
   const { storage, ns, now } = deps
+  const QUEUE = deps.queue ?? PIPELINE_QUEUE
   let timer: ReturnType<typeof setTimeout> | undefined
   let timerAt = Number.POSITIVE_INFINITY
   let poller: ReturnType<typeof setInterval> | undefined
@@ -61,7 +65,7 @@ export function createJobScheduler(deps: {
   const drain = async (): Promise<number> => {
     let ran = 0
     for (;;) {
-      const items = await storage.claim<PipelineJob>(ns, QUEUE, { leaseMs: deps.leaseMs, limit: 16 })
+      const items = await storage.claim<J>(ns, QUEUE, { leaseMs: deps.leaseMs, limit: 16 })
       if (items.length === 0) break
       for (const item of items) {
         try {
@@ -74,13 +78,13 @@ export function createJobScheduler(deps: {
         ran++
       }
     }
-    const next = await storage.listQueue<PipelineJob>(ns, QUEUE, { limit: 1 })
+    const next = await storage.listQueue<J>(ns, QUEUE, { limit: 1 })
     // The queue is ordered by priority then time: jobs all share priority 0, so the head is the earliest.
     if (next[0]) arm(next[0].availableAt)
     return ran
   }
 
-  const scheduler: JobScheduler = {
+  const scheduler: JobScheduler<J> = {
     async schedule(id, job, at) {
       await storage.enqueue(ns, QUEUE, { id, priority: 0, score: at, availableAt: at, payload: job })
       arm(at)

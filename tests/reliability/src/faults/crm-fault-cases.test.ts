@@ -60,11 +60,15 @@ describe('Odoo faults one at a time', () => {
     expect(second.conversation?.lead?.crm?.id).toBe(String(vendor.leads()[0]?.id))
   })
 
-  it('a refused hand-off stays failed in its conversation until the next message', async () => {
+  it('a refused hand-off stays failed in its conversation until its retry or the next message', async () => {
     const app = setup()
     injector.forceOn('server_error', isCreate)
     const first = await app.conversations.receive({ from: '+34600200002', id: 'b-1', text: HOT })
-    expect(first.conversation?.lead).toMatchObject({ status: 'failed', attempts: 1 })
+    expect(first.conversation?.lead).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      retryAt: expect.any(String),
+    })
     expect(vendor.leads()).toHaveLength(0)
     expect((await app.conversations.get('+34600200002'))?.lead?.status).toBe('failed')
     const second = await app.conversations.receive({ from: '+34600200002', id: 'b-2', text: '¿Y bien?' })
