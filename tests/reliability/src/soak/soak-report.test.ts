@@ -41,9 +41,10 @@ describe('soak targets', () => {
     expect(parseSoakOptions(['--', '--duration', '60', '--attempts', '2'])).toMatchObject({
       durationSec: 60,
       attempts: 2,
-      rate: 200,
     })
-    expect(parseSoakOptions([]).attempts).toBe(1)
+    expect(parseSoakOptions([])).toMatchObject({ attempts: 1, durationSec: 600 })
+    expect(parseSoakOptions([]).rate).toBeUndefined()
+    expect(parseSoakOptions(['--rate', '150']).rate).toBe(150)
     expect(() => parseSoakOptions(['--attempts', '0'])).toThrow(/positive/)
     expect(() => parseSoakOptions(['--retries', '2'])).toThrow(/Unknown argument/)
   })
