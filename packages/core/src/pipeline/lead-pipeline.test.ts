@@ -963,11 +963,21 @@ describe('retention of closed processes', () => {
     expect(await app.process(done.processId)).not.toBeNull()
     expect(await app.call(callId)).not.toBeNull()
     expect(await storage.get(app.tenant, `contact:${done.processId}`)).not.toBeNull()
+    // The references that route the call's webhooks to it (kept a week by default) go with it.
+    const refs = async () => [
+      ...(await storage.list(app.tenant, { prefix: 'attempt:' })).entries,
+      ...(await storage.list(app.tenant, { prefix: 'provider-call:' })).entries,
+    ]
+    expect((await refs()).map((entry) => entry.value)).toEqual([
+      { processId: done.processId, callId },
+      { processId: done.processId, callId },
+    ])
 
     await vi.advanceTimersByTimeAsync(120_000)
     expect(await app.process(done.processId)).toBeNull()
     expect(await app.call(callId)).toBeNull()
     expect(await storage.get(app.tenant, `contact:${done.processId}`)).toBeNull()
+    expect(await refs()).toEqual([])
     // The lead still waiting for an agent is kept, however long it waits.
     await vi.advanceTimersByTimeAsync(5 * hour)
     expect((await app.process(waiting.processId))?.status).toBe('queued')

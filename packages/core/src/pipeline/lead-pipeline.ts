@@ -144,6 +144,8 @@ const MAX_CAS = 50
 const MAX_SETTLE = 8
 /** When a lead's calling window never opens, how long until it is looked at again: a day. */
 const NEVER_OPEN_RECHECK_MS = 24 * 60 * 60 * 1000
+/** How long the references from an attempt or a provider's call id to its call are written for. */
+const CALL_REF_TTL_MS = 7 * 86_400_000
 
 const k = {
   process: (id: string) => `process:${id}`,
@@ -224,12 +226,28 @@ export function createLeadPipeline(deps: LeadPipelineDeps): LeadPipeline {
       : { type: 'set', key, value: state, ttlMs: config.closedRetentionMs }
   }
 
-  /** The write of a call session: an ended one expires `closedRetentionMs` after it. */
-  function callWrite(callId: string, session: CallSession): AtomicMutation {
+  /**
+   * The writes of a call session: an ended one expires `closedRetentionMs` after it and, when that
+   * is shorter than the week its references are written for, so do they (they route late webhooks
+   * to a session that would be gone).
+   */
+  function callWrites(callId: string, session: CallSession): AtomicMutation[] {
     const key = k.call(callId)
-    return isTerminalCallStatus(session.status)
-      ? { type: 'set', key, value: session, ttlMs: config.closedRetentionMs }
-      : { type: 'set', key, value: session }
+    if (!isTerminalCallStatus(session.status)) return [{ type: 'set', key, value: session }]
+    const ttlMs = config.closedRetentionMs
+    const writes: AtomicMutation[] = [{ type: 'set', key, value: session, ttlMs }]
+    if (ttlMs < CALL_REF_TTL_MS) {
+      const ref: CallRef = { processId: session.processId, callId }
+      writes.push({ type: 'set', key: k.attempt(session.attemptId), value: ref, ttlMs })
+      if (session.providerCallId !== undefined)
+        writes.push({
+          type: 'set',
+          key: k.providerCall(session.provider, session.providerCallId),
+          value: ref,
+          ttlMs,
+        })
+    }
+    return writes
   }
 
   /** Applies `change` to the stored state with compare-and-set, retrying on conflict. */
@@ -576,7 +594,7 @@ export function createLeadPipeline(deps: LeadPipelineDeps): LeadPipeline {
             type: 'set',
             key: k.attempt(attemptId),
             value: { processId: state.processId, callId: state.attempt.callId } satisfies CallRef,
-            ttlMs: 7 * 86_400_000,
+            ttlMs: CALL_REF_TTL_MS,
           },
         ],
       })
@@ -680,13 +698,13 @@ export function createLeadPipeline(deps: LeadPipelineDeps): LeadPipeline {
       state.next = 'track'
       const session = callSessionOf(state, attempt, startedAt)
       if (result.providerCallId !== undefined) session.providerCallId = result.providerCallId
-      const mutations: AtomicMutation[] = [callWrite(attempt.callId, session)]
+      const mutations: AtomicMutation[] = callWrites(attempt.callId, session)
       if (result.providerCallId !== undefined) {
         mutations.push({
           type: 'set',
           key: k.providerCall(telephony.name, result.providerCallId),
           value: { processId: state.processId, callId: attempt.callId } satisfies CallRef,
-          ttlMs: 7 * 86_400_000,
+          ttlMs: CALL_REF_TTL_MS,
         })
       }
       const recorded = await saveDialed(state, version, attempt.callId, mutations)
@@ -723,9 +741,12 @@ export function createLeadPipeline(deps: LeadPipelineDeps): LeadPipeline {
         state.steps.dial = outcome('waiting', startedAt, { errorCode: code })
         attempt.state = 'accepted'
         state.next = 'track'
-        const saved = await saveDialed(state, version, attempt.callId, [
-          callWrite(attempt.callId, callSessionOf(state, attempt, startedAt)),
-        ])
+        const saved = await saveDialed(
+          state,
+          version,
+          attempt.callId,
+          callWrites(attempt.callId, callSessionOf(state, attempt, startedAt)),
+        )
         if (saved === null) return true
         if (saved.early.length > 0) {
           await engine.accept(attempt.reservationId).catch(() => undefined)
@@ -1108,7 +1129,7 @@ export function createLeadPipeline(deps: LeadPipelineDeps): LeadPipeline {
     if (changed) {
       const written = await storage.atomic(ns, {
         checks: [{ key: k.call(callId), version: current.version }],
-        mutations: [callWrite(callId, session)],
+        mutations: callWrites(callId, session),
       })
       if (!written.ok) return applyCallEvent(processId, callId, event, draining)
       events.emit('call.status', {

@@ -6,7 +6,7 @@
 import type { ProcessRecord } from '../domain/process-record.js'
 import { LeadCallError } from '../errors/lead-call-error.js'
 import type { LeadCallEventMap, LeadCallEventName } from '../events/event-map.js'
-import type { StorageCallOptions } from '../storage/storage-v1.js'
+import type { AtomicCheck, AtomicMutation, StorageCallOptions } from '../storage/storage-v1.js'
 import { createIsoFormatter } from '../util/iso-time.js'
 import { csvHeader, csvLine, jsonlLine } from './export-format.js'
 import { createJsonlSink, type DailyMetricsFile, type JsonlSink } from './jsonl-sink.js'
@@ -230,6 +230,60 @@ export function createTrackingCore(deps: TrackingDeps): TrackingCore {
     if (runners.size === 0) return
     await Promise.all([...runners.values()].map((r) => r.done))
   }
+
+  // ------------------------------------------------------------------ retention
+
+  /**
+   * Deletes the records received before `before` and their stream entries; returns how many
+   * entries went. Each page is deleted over the versions read, so two processes removing the same
+   * records never count an open one twice; a page that keeps changing leaves the stream untrimmed
+   * (the next run takes it again).
+   */
+  async function removeRecordsBefore(before: number, call: StorageCallOptions | undefined): Promise<number> {
+    cutoff = Math.max(cutoff, before)
+    for await (const refs of reader.refs({ to: before, pageSize: DELETE_PAGE, ...call })) {
+      const keys = refs.map((r) => tk.record(r.processId))
+      let done = false
+      for (let attempt = 0; attempt < 3 && !done; attempt++) {
+        const entries = await storage.getMany<ProcessRecord>(ns, keys, call)
+        const checks: AtomicCheck[] = []
+        const mutations: AtomicMutation[] = []
+        let stillOpen = 0
+        entries.forEach((entry, i) => {
+          if (!entry) return
+          checks.push({ key: keys[i]!, version: entry.version })
+          mutations.push({ type: 'delete', key: keys[i]! })
+          if (isOpen(entry.value)) stillOpen++
+        })
+        if (stillOpen > 0) mutations.push({ type: 'increment', key: tk.open, by: -stillOpen })
+        done = mutations.length === 0 || (await storage.atomic(ns, { checks, mutations }, call)).ok
+      }
+      if (!done) return 0
+    }
+    return storage.trim(ns, RECORD_STREAM, before, call)
+  }
+
+  /** With `recordRetentionMs`: removes the records past it, a tenth of it apart (at most hourly). */
+  let sweepTimer: ReturnType<typeof setTimeout> | undefined
+  function scheduleSweep(): void {
+    const retention = config.recordRetentionMs
+    if (retention === undefined || closed) return
+    sweepTimer = setTimeout(
+      () => {
+        sweepTimer = undefined
+        sweeping = removeRecordsBefore(deps.now() - retention, undefined)
+          .catch((error: unknown) => logger.error({ err: error }, 'tracking: could not remove old records'))
+          .then(() => {
+            sweeping = undefined
+            scheduleSweep()
+          })
+      },
+      Math.min(Math.max(retention / 10, 1_000), 3_600_000),
+    )
+    sweepTimer.unref?.()
+  }
+  let sweeping: Promise<unknown> | undefined
+  scheduleSweep()
 
   // ------------------------------------------------------------------ reads
 
@@ -473,25 +527,8 @@ export function createTrackingCore(deps: TrackingDeps): TrackingCore {
       await settle()
       const today = calendar.at(deps.now()).day
       const cutoffDay = calendar.addDays(today, -days)
-      const before = calendar.dayStart(cutoffDay)
-      cutoff = Math.max(cutoff, before)
       const call = signalOf(options)
-      for await (const refs of reader.refs({ to: before, pageSize: DELETE_PAGE, ...call })) {
-        const keys = refs.map((r) => tk.record(r.processId))
-        const entries = await storage.getMany<ProcessRecord>(ns, keys, call)
-        const stillOpen = entries.filter((e) => e && isOpen(e.value)).length
-        await storage.atomic(
-          ns,
-          {
-            mutations: [
-              ...keys.map((key) => ({ type: 'delete' as const, key })),
-              ...(stillOpen > 0 ? [{ type: 'increment' as const, key: tk.open, by: -stillOpen }] : []),
-            ],
-          },
-          call,
-        )
-      }
-      const removed = await storage.trim(ns, RECORD_STREAM, before, call)
+      const removed = await removeRecordsBefore(calendar.dayStart(cutoffDay), call)
       const oldDays = (await metrics.listDays(call)).filter((d) => d < cutoffDay)
       await metrics.removeDays(oldDays, call)
       return { removed }
@@ -502,6 +539,8 @@ export function createTrackingCore(deps: TrackingDeps): TrackingCore {
       closed = true
       for (const off of unsubscribe) off()
       if (sketchTimer !== undefined) clearTimeout(sketchTimer)
+      if (sweepTimer !== undefined) clearTimeout(sweepTimer)
+      await sweeping
       while (runners.size > 0) await settle()
       await metrics.flushSketches()
       await sink?.close()

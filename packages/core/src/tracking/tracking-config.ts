@@ -27,6 +27,19 @@ export const TrackingConfigSchema = z.strictObject({
    */
   retentionDays: z.number().int().min(1).max(3650).default(30),
   /**
+   * Keep process records only this long after their lead was received (ms, at least a second), and
+   * remove older ones in the background, a tenth of this period apart (at most hourly). Off by
+   * default: records then stay until `tracking.cleanup()` removes them by `retentionDays`. Metrics
+   * are by day and are not affected: analytics over the removed records still answer. For a
+   * process still open then, its record is removed as well and not written again.
+   */
+  recordRetentionMs: z
+    .number()
+    .int()
+    .min(1_000)
+    .max(3650 * 86_400_000)
+    .optional(),
+  /**
    * The JSONL file sink, off by default. With `{ dir }` each ended process is appended to
    * `<dir>/lead-distribution-YYYY-MM-DD.jsonl` and `<dir>/metrics-YYYY-MM-DD.json` is rewritten, in
    * batches; lines are never torn (see {@link JsonlSinkConfigSchema}).

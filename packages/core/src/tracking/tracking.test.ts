@@ -389,6 +389,39 @@ describe('cleanup', () => {
     })
     await app.close()
   })
+
+  it('recordRetentionMs: removes records and stream entries past it in the background, open ones too, never to be written again', async () => {
+    const hour = 3_600_000
+    const { app, storage } = setup({ config: { tracking: { recordRetentionMs: hour } } })
+    await agents(app, ['ann'])
+    const done = await app.submitLead(lead())
+    await vi.advanceTimersByTimeAsync(60_000)
+    await app.agents.setStatus('ann', 'offline')
+    const waiting = await app.submitLead(lead())
+    await vi.advanceTimersByTimeAsync(1_000)
+    const stream = async () => (await storage.range(app.tenant, 'process-records')).length
+    expect(await stream()).toBe(2)
+    expect((await app.tracking.stats()).openProcesses).toBe(1)
+
+    // A sweep runs every 6 minutes: the records stay until one runs past the retention.
+    await vi.advanceTimersByTimeAsync(hour - 2 * 60_000)
+    expect(await app.tracking.process(done.processId)).not.toBeNull()
+    await vi.advanceTimersByTimeAsync(8 * 60_000)
+    expect(await app.tracking.process(done.processId)).toBeNull()
+    expect(await app.tracking.process(waiting.processId)).toBeNull()
+    expect(await stream()).toBe(0)
+    // Metrics are by day: the day still counts both leads; the open one is no longer counted open.
+    const day = (await app.tracking.analytics({ from: START, to: START + DAY })).totals
+    expect(day.totalProcesses).toBe(2)
+    expect((await app.tracking.stats()).openProcesses).toBe(0)
+
+    // The waiting lead goes on; its record is not written again.
+    await app.agents.setStatus('ann', 'available')
+    await vi.advanceTimersByTimeAsync(120_000)
+    expect((await app.process(waiting.processId))?.status).toBe('completed')
+    expect(await app.tracking.process(waiting.processId)).toBeNull()
+    await app.close()
+  })
 })
 
 describe('following events', () => {
