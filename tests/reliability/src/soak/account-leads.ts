@@ -1,11 +1,13 @@
 /**
- * Where every submitted lead ended: after the load, each process is read back until it is final
- * (`completed`, `failed`, `rejected`) or durably queued (in the queue, waiting for a redial), or the
- * drain time is over. A process that cannot be found, or is still `received`, `dialing` or
- * `in_call` at the end, is not accounted for.
+ * Where every submitted lead ended. The pipeline's end events (`lead.completed`, `lead.failed`)
+ * are counted as they come, since the store lets closed processes expire during the run; after the
+ * load, each process no end was seen for is read back until it is final (`completed`, `failed`,
+ * `rejected`) or durably queued (in the queue, waiting for a redial), or the drain time is over. A
+ * process that cannot be found, or is still `received`, `dialing` or `in_call` at the end, is not
+ * accounted for.
  */
 import type { LeadCallApp } from '@leadcall/core'
-import type { ProcessIdLog } from './process-ids.js'
+import type { LeadOutcomes } from './lead-outcomes.js'
 
 export interface Accounting {
   /** Processes by their final status (`queued` only when the queue holds them). */
@@ -34,45 +36,57 @@ async function mapLimit<T, R>(items: T[], limit: number, work: (item: T) => Prom
   return results
 }
 
-/** Reads every submitted process back until all are settled or `drainMs` is over. */
+/** Waits for every submitted process to end or wait in the queue, at most `drainMs`. */
 export async function accountLeads(
   app: LeadCallApp,
-  ids: ProcessIdLog,
+  outcomes: LeadOutcomes,
   drainMs: number,
 ): Promise<Accounting> {
   const started = Date.now()
   const deadline = started + drainMs
-  let pending = Array.from({ length: ids.size }, (_, i) => i)
-  const statuses: Record<string, number> = {}
-  const unsettled = new Map<number, string>()
+  /** What the store said of processes no end event was seen for. */
+  const found = new Map<string, string>()
+  const unsettled = new Map<string, string>()
+  let pending = [...outcomes.open()]
   for (;;) {
-    const seen = await mapLimit(pending, 32, async (index) => {
-      const id = ids.get(index)
+    const seen = await mapLimit(pending, 32, async (id) => {
       const state = await app.process(id)
-      if (state === null) return { index, settled: false, what: `${id}: no process` }
-      if (FINAL.has(state.status)) return { index, settled: true, status: state.status }
+      if (state === null) return { id, settled: false, what: `${id}: no process` }
+      if (FINAL.has(state.status)) return { id, settled: true, status: state.status }
       if (state.status === 'queued' && (await app.queue.get(id)) !== null)
-        return { index, settled: false, queued: true, what: `${id}: queued` }
-      return { index, settled: false, what: `${id}: ${state.status}` }
+        return { id, settled: false, queued: true, what: `${id}: queued` }
+      return { id, settled: false, what: `${id}: ${state.status}` }
     })
     // Settled: all that is left waits in the durable queue (e.g. a redial spaced out by compliance).
     const last = Date.now() >= deadline || seen.every((item) => item.settled || item.queued)
-    const next: number[] = []
+    const next: string[] = []
     for (const item of seen) {
-      if (item.settled) statuses[item.status as string] = (statuses[item.status as string] ?? 0) + 1
-      else if (last && item.queued) statuses.queued = (statuses.queued ?? 0) + 1
-      else if (last) unsettled.set(item.index, item.what as string)
-      else next.push(item.index)
+      if (item.settled) found.set(item.id, item.status as string)
+      else if (last && item.queued) found.set(item.id, 'queued')
+      else if (last) unsettled.set(item.id, item.what as string)
+      else next.push(item.id)
     }
-    pending = next
+    const open = new Set(outcomes.open())
+    pending = next.filter((id) => open.has(id))
     if (pending.length === 0 || last) break
     await new Promise((resolve) => setTimeout(resolve, 1000))
   }
-  const accounted = Object.values(statuses).reduce((a, b) => a + b, 0)
+  // A process whose end event came meanwhile is counted by its event, not again by what was read.
+  const open = new Set(outcomes.open())
+  const ends = outcomes.ends()
+  const statuses: Record<string, number> = { completed: ends.completed, 'failed or rejected': ends.failed }
+  let accounted = ends.completed + ends.failed
+  for (const [id, status] of found) {
+    if (!open.has(id)) continue
+    const label = status === 'queued' ? 'queued' : `${status} (read back)`
+    statuses[label] = (statuses[label] ?? 0) + 1
+    accounted++
+  }
+  for (const id of unsettled.keys()) if (!open.has(id)) unsettled.delete(id)
   const firstLost = unsettled.keys().next()
   let lostDetail: string | undefined
   if (!firstLost.done) {
-    const state = await app.process(ids.get(firstLost.value))
+    const state = await app.process(firstLost.value)
     const callId = state?.attempt?.callId
     const call = callId ? await app.call(callId) : null
     lostDetail = JSON.stringify({ state, call })

@@ -20,7 +20,7 @@ export interface MissedTarget {
 /** Every target a run missed (empty when it passed). */
 export function missedTargets(f: SoakFigures): MissedTarget[] {
   const missed: MissedTarget[] = []
-  const lost = f.lost + (f.submitted - f.accounted - f.lost)
+  const lost = f.processes - f.accounted
   if (f.achievedRate < f.rate * 0.95)
     missed.push({
       target: 'rate',
@@ -54,19 +54,15 @@ export function formatFigures(f: SoakFigures): string {
   const lines = [
     `soak ${f.storage}: ${f.durationSec} s at ${f.rate} leads/s offered`,
     `  rate       ${f.achievedRate.toFixed(1)} leads/s achieved, ${f.submitted} leads, ${f.httpErrors} failed requests`,
-    `  heap       warm-up ${mb(f.heap.warmUpBytes)}, end ${mb(f.heap.endBytes)}, raw growth ${pct(f.heap.rawGrowthPct)}`,
+    `  heap       warm-up ${mb(f.heap.warmUpBytes)}, end ${mb(f.heap.endBytes)}, growth ${pct(f.heap.growthPct)}`,
+    `  store      ${f.storeDocuments.warmUp} documents at warm-up, ${f.storeDocuments.end} at the end ` +
+      `(closed processes, records and idempotency keys kept ${f.retentionMs / 1000} s)`,
   ]
-  if (f.heap.storeBytesPerLead !== undefined)
-    lines.push(
-      `             memory store data ${Math.round(f.heap.storeBytesPerLead)} B/lead (kept by design), ` +
-        `growth without it ${pct(f.heap.growthPct)}`,
-    )
-  else lines.push(`             growth ${pct(f.heap.growthPct)} (the store is outside the process)`)
   lines.push(
     `  p99        first ${f.p99.windowSec} s ${f.p99.firstMs.toFixed(1)} ms, last ${f.p99.windowSec} s ${f.p99.lastMs.toFixed(1)} ms, drift ×${f.p99.drift.toFixed(2)}`,
     `             by tenth of the run: ${f.p99.tenths.map((ms) => ms.toFixed(0)).join(' ')} ms`,
     `             time in GC: first window ${f.gcMs.first.toFixed(0)} ms, last window ${f.gcMs.last.toFixed(0)} ms`,
-    `  leads      accounted ${f.accounted}/${f.submitted} (${statuses}), lost ${f.submitted - f.accounted}, drained in ${(f.drainMs / 1000).toFixed(1)} s`,
+    `  leads      ${f.submitted} leads in ${f.processes} processes, accounted ${f.accounted} (${statuses}), lost ${f.processes - f.accounted}, drained in ${(f.drainMs / 1000).toFixed(1)} s`,
   )
   const p = f.provider
   lines.push(
