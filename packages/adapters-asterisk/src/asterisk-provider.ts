@@ -3,8 +3,10 @@
  *
  * @module
  */
+
 import { Buffer } from 'node:buffer'
 import { createHash } from 'node:crypto'
+import { setMaxListeners } from 'node:events'
 import {
   type Agent,
   type AgentPresenceReport,
@@ -213,6 +215,8 @@ export function asterisk(options: AsteriskOptions): AsteriskProvider {
   const { name, app, timeoutMs, agentTemplate, leadTemplate, agentPhoneTemplate } = settings
   const logger = settings.logger ?? silentLogger
   const closer = new AbortController()
+  // Every request in flight listens to it (one listener each, removed when it ends): no limit.
+  setMaxListeners(0, closer.signal)
   const calls = new Map<string, TrackedCall>()
   const channels = new Map<string, { call: TrackedCall; role: Role }>()
   let resolved: AriCredentials | undefined

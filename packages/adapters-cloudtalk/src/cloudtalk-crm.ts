@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { setMaxListeners } from 'node:events'
 import {
   type CrmAdapterV1,
   type CrmCallOptions,
@@ -173,6 +174,8 @@ export function cloudtalkCrm(options: CloudTalkCrmOptions = {}): CloudTalkCrm {
   const contactTags = normalizeTags(options.contactTags ?? [])
   const ensureTags = options.ensureTags ?? true
   const closer = new AbortController()
+  // Every request in flight listens to it (one listener each, removed when it ends): no limit.
+  setMaxListeners(0, closer.signal)
   const ensured = new Set<string>()
   let resolved: CloudTalkCredentials | undefined
 

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { setMaxListeners } from 'node:events'
 import {
   type AgentPresenceReport,
   type CallEvent,
@@ -377,6 +378,8 @@ export function cloudtalk(options: CloudTalkOptions = {}): CloudTalkProvider {
       settings.requestsPerMinute === undefined ? {} : { limit: settings.requestsPerMinute },
     )
   const closer = new AbortController()
+  // Every request in flight listens to it (one listener each, removed when it ends): no limit.
+  setMaxListeners(0, closer.signal)
   let resolved: CloudTalkCredentials | undefined
   let sink: CallEventSink | undefined
   let pollTimer: ReturnType<typeof setTimeout> | undefined

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { setMaxListeners } from 'node:events'
 import {
   type CrmAdapterV1,
   type CrmCallOptions,
@@ -87,6 +88,8 @@ export function odoo(options: OdooOptions): OdooCrm {
   const name = options.name ?? 'odoo'
   const deduplicate = options.deduplicate ?? true
   const closer = new AbortController()
+  // Every request in flight listens to it (one listener each, removed when it ends): no limit.
+  setMaxListeners(0, closer.signal)
   const client = createOdooClient({
     endpoint: settings.endpoint,
     db: settings.db,

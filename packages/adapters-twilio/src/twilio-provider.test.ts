@@ -522,3 +522,27 @@ describe('with createLeadCall', () => {
     }
   })
 })
+
+describe('many requests at once', () => {
+  it('adds no listener per request to a signal shared by all of them (no MaxListenersExceededWarning)', async () => {
+    const warnings: string[] = []
+    const onWarning = (warning: Error) => warnings.push(warning.name)
+    process.on('warning', onWarning)
+    try {
+      mock.server.use(
+        http.post(`${API}/Calls.json`, async ({ request }) => {
+          const form = new URLSearchParams(await request.text())
+          await new Promise((resolve) => setTimeout(resolve, 50))
+          return HttpResponse.json(callResource(`CA${'1'.repeat(32)}`, form, 'queued'), { status: 201 })
+        }),
+      )
+      const provider = twilio(options)
+      const dials = Array.from({ length: 15 }, (_, i) => provider.dial(dial({ attemptId: `att-${i}` })))
+      await Promise.all(dials)
+      await new Promise((resolve) => setImmediate(resolve))
+      expect(warnings).toEqual([])
+    } finally {
+      process.off('warning', onWarning)
+    }
+  })
+})

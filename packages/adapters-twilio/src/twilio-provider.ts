@@ -3,7 +3,9 @@
  *
  * @module
  */
+
 import { Buffer } from 'node:buffer'
+import { setMaxListeners } from 'node:events'
 import {
   type CallEvent,
   type DialRequest,
@@ -334,6 +336,8 @@ export function twilio(options: TwilioOptions): TwilioProvider {
   const defaultAmd = settings.machineDetection === true ? 'Enable' : settings.machineDetection || undefined
   const limiter = createRateLimiter(settings.callsPerSecond ?? 1)
   const closer = new AbortController()
+  // Every request in flight listens to it (one listener each, removed when it ends): no limit.
+  setMaxListeners(0, closer.signal)
   let resolved: ResolvedCredentials | undefined
 
   function credentials(): ResolvedCredentials {
