@@ -87,12 +87,13 @@ describe('leadcall-postgres (sources)', () => {
       expect(first.stderr).toBe('')
       expect(first.code).toBe(0)
       expect(first.stdout).toContain('applied 0001_initial\n')
-      expect(first.stdout).toContain(`schema "${target}" is at version 1 (1 applied)`)
+      expect(first.stdout).toContain('applied 0002_process_analytics\n')
+      expect(first.stdout).toContain(`schema "${target}" is at version 2 (2 applied)`)
 
       const second = await fromSource(['migrate', '--schema', target], { DATABASE_URL })
       expect(second.code).toBe(0)
       expect(second.stdout).not.toContain('applied 0001')
-      expect(second.stdout).toContain(`schema "${target}" is up to date at version 1: nothing to apply`)
+      expect(second.stdout).toContain(`schema "${target}" is up to date at version 2: nothing to apply`)
     },
     60_000,
   )

@@ -6,6 +6,8 @@
  *
  * @module
  */
+
+export type { ProcessAnalyticsOptions } from './postgres-analytics.js'
 export {
   type ListMigrationsOptions,
   listMigrations,

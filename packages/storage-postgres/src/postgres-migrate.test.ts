@@ -56,12 +56,17 @@ afterAll(async () => {
 describe('listMigrations', () => {
   it('lists the shipped migrations in order, with their SQL written for the schema', async () => {
     const migrations = await listMigrations({ schema: 'Custom_1' })
-    expect(migrations.map((m) => [m.version, m.name])).toEqual([[1, 'initial']])
+    expect(migrations.map((m) => [m.version, m.name])).toEqual([
+      [1, 'initial'],
+      [2, 'process_analytics'],
+    ])
     for (const migration of migrations) {
       expect(migration.checksum).toMatch(/^[0-9a-f]{64}$/)
       expect(migration.sql).not.toContain('{{schema}}')
-      expect(migration.sql).toContain('CREATE TABLE "Custom_1".documents')
+      expect(migration.sql).toContain('"Custom_1".')
     }
+    expect(migrations[0]!.sql).toContain('CREATE TABLE "Custom_1".documents')
+    expect(migrations[1]!.sql).toContain('CREATE VIEW "Custom_1".process_records')
     expect((await listMigrations())[0]?.sql).toContain('CREATE TABLE "leadcall".documents')
   })
 
@@ -92,19 +97,31 @@ describe.skipIf(skip)('migrate', () => {
     const first = await migrate({ connectionString: DATABASE_URL, schema })
     expect(first).toEqual({
       schema,
-      applied: [expect.objectContaining({ version: 1, name: 'initial' })],
-      version: 1,
+      applied: [
+        expect.objectContaining({ version: 1, name: 'initial' }),
+        expect.objectContaining({ version: 2, name: 'process_analytics' }),
+      ],
+      version: 2,
     })
-    expect(await tables(schema)).toEqual(['documents', 'queue_items', 'records', 'schema_migrations'])
-    const [shipped] = await listMigrations({ schema })
-    expect(await applied(schema)).toEqual([{ version: 1, name: 'initial', checksum: shipped!.checksum }])
+    expect(await tables(schema)).toEqual([
+      'documents',
+      'process_records',
+      'queue_items',
+      'records',
+      'schema_migrations',
+    ])
+    const shipped = await listMigrations({ schema })
+    expect(await applied(schema)).toEqual([
+      { version: 1, name: 'initial', checksum: shipped[0]!.checksum },
+      { version: 2, name: 'process_analytics', checksum: shipped[1]!.checksum },
+    ])
 
     expect(await migrate({ connectionString: DATABASE_URL, schema })).toEqual({
       schema,
       applied: [],
-      version: 1,
+      version: 2,
     })
-    expect(await applied(schema)).toHaveLength(1)
+    expect(await applied(schema)).toHaveLength(2)
   })
 
   it('applies everything exactly once when several processes migrate at the same time', async () => {
@@ -112,9 +129,9 @@ describe.skipIf(skip)('migrate', () => {
     const results = await Promise.all(
       Array.from({ length: 6 }, () => migrate({ connectionString: DATABASE_URL, schema })),
     )
-    expect(results.flatMap((result) => result.applied.map((m) => m.version))).toEqual([1])
-    expect(results.every((result) => result.version === 1)).toBe(true)
-    expect((await applied(schema)).map((row) => row.version)).toEqual([1])
+    expect(results.flatMap((result) => result.applied.map((m) => m.version))).toEqual([1, 2])
+    expect(results.every((result) => result.version === 2)).toBe(true)
+    expect((await applied(schema)).map((row) => row.version)).toEqual([1, 2])
   })
 
   it('refuses to go on when an applied migration changed', async () => {
@@ -128,34 +145,34 @@ describe.skipIf(skip)('migrate', () => {
     await pool!.query(`DELETE FROM "${schema}".schema_migrations`)
     const dir = await migrationsCopy()
     await pool!.query(`DROP SCHEMA "${schema}" CASCADE`)
-    expect((await migrate({ connectionString: DATABASE_URL, schema, migrationsDir: dir })).version).toBe(1)
+    expect((await migrate({ connectionString: DATABASE_URL, schema, migrationsDir: dir })).version).toBe(2)
   })
 
   it('applies new migrations in order, and rolls back one that fails, recording nothing of it', async () => {
     const schema = fresh('incremental')
     await migrate({ connectionString: DATABASE_URL, schema })
     const dir = await migrationsCopy({
-      '0002_extra.sql': 'CREATE TABLE {{schema}}.extra (id integer PRIMARY KEY);\n',
-      '0003_broken.sql': 'CREATE TABLE {{schema}}.half (id integer);\nSELECT * FROM no_such_table;\n',
+      '0003_extra.sql': 'CREATE TABLE {{schema}}.extra (id integer PRIMARY KEY);\n',
+      '0004_broken.sql': 'CREATE TABLE {{schema}}.half (id integer);\nSELECT * FROM no_such_table;\n',
     })
     await expect(migrate({ connectionString: DATABASE_URL, schema, migrationsDir: dir })).rejects.toThrow(
-      /Migration 0003_broken failed in schema ".*": relation "no_such_table" does not exist/,
+      /Migration 0004_broken failed in schema ".*": relation "no_such_table" does not exist/,
     )
-    expect((await applied(schema)).map((row) => row.version)).toEqual([1, 2])
+    expect((await applied(schema)).map((row) => row.version)).toEqual([1, 2, 3])
     expect(await tables(schema)).toContain('extra')
     expect(await tables(schema)).not.toContain('half')
 
-    await writeFile(join(dir, '0003_broken.sql'), 'CREATE TABLE {{schema}}.half (id integer);\n')
+    await writeFile(join(dir, '0004_broken.sql'), 'CREATE TABLE {{schema}}.half (id integer);\n')
     const fixed = await migrate({ connectionString: DATABASE_URL, schema, migrationsDir: dir })
     expect(fixed.applied.map((m) => m.name)).toEqual(['broken'])
-    expect(fixed.version).toBe(3)
+    expect(fixed.version).toBe(4)
   })
 
   it('takes one connection from a pool it is given, gives it back, and leaves the pool open', async () => {
     const schema = fresh('pool')
     const own = new pg.Pool({ connectionString: DATABASE_URL, max: 1 })
     try {
-      expect((await migrate({ pool: own, schema })).applied).toHaveLength(1)
+      expect((await migrate({ pool: own, schema })).applied).toHaveLength(2)
       expect((await migrate({ pool: own, schema })).applied).toHaveLength(0)
       expect(own.ended).toBe(false)
       expect(own.idleCount).toBe(1)

@@ -118,7 +118,13 @@ describe.skipIf(skip)('postgresStorage', () => {
       `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1`,
       [other.schema],
     )
-    expect(rows.map((row) => row.name)).toEqual(['documents', 'queue_items', 'records', 'schema_migrations'])
+    expect(rows.map((row) => row.name)).toEqual([
+      'documents',
+      'process_records',
+      'queue_items',
+      'records',
+      'schema_migrations',
+    ])
   })
 
   it('says to run the migrations when the tables are missing', async () => {
@@ -139,8 +145,8 @@ describe.skipIf(skip)('postgresStorage', () => {
       )
       expect(results.every((result) => result.ok)).toBe(true)
       expect((await storage.get(space, 'n'))?.value).toBe(15)
-      const { rows } = await pool!.query(`SELECT version FROM "${fresh}".schema_migrations`)
-      expect(rows).toEqual([{ version: 1 }])
+      const { rows } = await pool!.query(`SELECT version FROM "${fresh}".schema_migrations ORDER BY 1`)
+      expect(rows).toEqual([{ version: 1 }, { version: 2 }])
     } finally {
       await dropSchemas(pool!, fresh)
     }

@@ -3,8 +3,9 @@
  *
  * @module
  */
-import type { StorageCallOptions, StorageV1 } from '@leadcall/core'
+import type { Analytics, StorageCallOptions, StorageV1 } from '@leadcall/core'
 import pg from 'pg'
+import { type ProcessAnalyticsOptions, processAnalytics } from './postgres-analytics.js'
 import { abortable, DEFAULT_SCHEMA } from './postgres-common.js'
 import { createContext } from './postgres-context.js'
 import { documentOps } from './postgres-documents.js'
@@ -115,6 +116,21 @@ export interface PostgresStorage extends StorageV1 {
    * run from several processes at once: rows another sweep holds are skipped.
    */
   sweepExpired(options?: StorageCallOptions): Promise<number>
+  /**
+   * Tracking analytics of one tenant computed in SQL from its process records: the figures of
+   * `tracking.analytics()` (totals, errors by code, per-agent figures, balance, and a series by day,
+   * hour, weekday or agent), over the exact period asked (not whole days), with **exact**
+   * percentiles (`percentile_cont`) instead of the t-digest estimates. The period is a range of
+   * the primary key of `records`, so its cost follows the processes in the period, not the table.
+   *
+   * It reads the records that are still kept: processes removed by `tracking.cleanup()` or
+   * `tracking.recordRetentionMs` no longer count here, while `tracking.analytics()` (day counters)
+   * still has them. The same rows are the view `<schema>.process_records`, for your own SQL.
+   *
+   * @throws {LeadCallError} `VALIDATION_FAILED` for a period that is not `from < to`, an unknown
+   * `groupBy` or time zone, or more than 1,000 days grouped by day.
+   */
+  processAnalytics(options: ProcessAnalyticsOptions): Promise<Analytics>
   /** Stops the sweep timer and ends the pool if the driver created it. Calls fail afterwards. */
   close(): Promise<void>
 }
@@ -249,6 +265,11 @@ export function postgresStorage(options: PostgresStorageOptions = {}): PostgresS
     schema,
     pool,
     sweepExpired,
+    async processAnalytics(call) {
+      call?.signal?.throwIfAborted()
+      if (closed) throw new Error('This postgres storage is closed')
+      return processAnalytics(ctx, call)
+    },
 
     async get(ns, key, call) {
       begin(ns, call)

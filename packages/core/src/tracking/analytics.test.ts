@@ -5,14 +5,14 @@ import { createEventBus } from '../events/event-bus.js'
 import type { ProcessState } from '../pipeline/process-state.js'
 import { memoryStorage } from '../storage/memory-storage.js'
 import { createTrackingCore } from './create-tracking.js'
-import type { RecordChange } from './record-store.js'
 import {
   bruteForce,
   expectCounters,
   expectPercentiles,
-  openVersionOf,
+  expectSeries,
   randomRecord,
   standaloneDeps,
+  writeRandomRecords,
 } from './tracking.test-util.js'
 
 const DAY = 86_400_000
@@ -20,43 +20,19 @@ const DAY = 86_400_000
 const START = Date.parse('2026-03-04T00:00:00.000Z')
 const AGENTS = ['ann', 'bob', 'cy', 'dee', 'eve', 'fay']
 
-/**
- * Random records over 8 days, written through the tracking's record writer (the path every event
- * takes): a third of them first as an open process, then updated to how they ended, the rest
- * created in batches of random size.
- */
+/** Random records over 8 days, written through the tracking's record writer, in memory. */
 async function populate(seed: number, timeZone: string, count: number) {
-  const random = seededRandom(seed)
   const storage = memoryStorage()
-  const core = createTrackingCore(
-    standaloneDeps({ storage, config: { timeZone }, now: () => START + 9 * DAY }),
-  )
-  const records: ProcessRecord[] = []
-  const times = Array.from({ length: count }, () => START + Math.floor(random() * 8 * DAY)).sort(
-    (a, b) => a - b,
-  )
-  let batch: RecordChange[] = []
-  const flush = async () => {
-    expect(await core.writer.commit(batch)).toBe(true)
-    batch = []
-  }
-  for (const [i, time] of times.entries()) {
-    const record = randomRecord(random, i, time, AGENTS)
-    records.push(record)
-    if (random() < 0.33) {
-      await flush()
-      expect(await core.writer.commit([{ prev: null, next: openVersionOf(record) }])).toBe(true)
-      const entry = await storage.get<ProcessRecord>('default', `record:${record.processId}`)
-      expect(
-        await core.writer.commit([{ prev: { record: entry!.value, version: entry!.version }, next: record }]),
-      ).toBe(true)
-    } else {
-      batch.push({ prev: null, next: record })
-      if (batch.length >= 1 + Math.floor(random() * 50)) await flush()
-    }
-  }
-  await flush()
-  return { core, records, storage }
+  const written = await writeRandomRecords({
+    storage,
+    seed,
+    count,
+    start: START,
+    days: 8,
+    agents: AGENTS,
+    timeZone,
+  })
+  return { ...written, storage }
 }
 
 describe('analytics, checked against a brute-force recomputation on random data', () => {
@@ -77,39 +53,15 @@ describe('analytics, checked against a brute-force recomputation on random data'
       expectPercentiles(byDay.totals.speedToAnswer, brute.samples.answer)
       const days = Object.keys(brute.byDay).sort()
       expect(byDay.series.map((s) => s.key)).toEqual(calendar.daysBetween(days[0]!, days.at(-1)!))
-      for (const s of byDay.series) {
-        const b = brute.byDay[s.key] ?? { total: 0, ok: 0, fail: 0 }
-        expect([s.key, s.totalProcesses, s.successfulCalls, s.failedCalls]).toEqual([
-          s.key,
-          b.total,
-          b.ok,
-          b.fail,
-        ])
-      }
+      expectSeries(byDay.series, brute.byDay)
       expect(byDay.from).toBe(new Date(calendar.dayStart(byDay.series[0]!.key)).toISOString())
 
       const byHour = await tracking.analytics({ from: START, to: START + 8 * DAY, groupBy: 'hour' })
       expect(byHour.series.map((s) => s.key)).toEqual(Array.from({ length: 24 }, (_, h) => String(h)))
-      for (const s of byHour.series) {
-        const b = brute.byHour[s.key] ?? { total: 0, ok: 0, fail: 0 }
-        expect([s.key, s.totalProcesses, s.successfulCalls, s.failedCalls]).toEqual([
-          s.key,
-          b.total,
-          b.ok,
-          b.fail,
-        ])
-      }
+      expectSeries(byHour.series, brute.byHour)
 
       const byWeekday = await tracking.analytics({ from: START, to: START + 8 * DAY, groupBy: 'weekday' })
-      for (const s of byWeekday.series) {
-        const b = brute.byWeekday[s.key] ?? { total: 0, ok: 0, fail: 0 }
-        expect([s.key, s.totalProcesses, s.successfulCalls, s.failedCalls]).toEqual([
-          s.key,
-          b.total,
-          b.ok,
-          b.fail,
-        ])
-      }
+      expectSeries(byWeekday.series, brute.byWeekday)
 
       const byAgent = await tracking.analytics({ from: START, to: START + 8 * DAY, groupBy: 'agent' })
       expect(

@@ -4,6 +4,7 @@
  * and stand-alone tracking deps.
  */
 import { expect } from 'vitest'
+import { seededRandom } from '../distribution/random.js'
 import type { Agent } from '../domain/agent.js'
 import type { ProcessRecord, ProcessStatus, ProcessStep } from '../domain/process-record.js'
 import type { LeadCallErrorCode } from '../errors/lead-call-error.js'
@@ -11,6 +12,8 @@ import { createEventBus } from '../events/event-bus.js'
 import { silentLogger } from '../logging/logger.js'
 import { memoryStorage } from '../storage/memory-storage.js'
 import type { StorageV1 } from '../storage/storage-v1.js'
+import { createTrackingCore } from './create-tracking.js'
+import type { RecordChange } from './record-store.js'
 import type { DurationPercentiles, PeriodFigures, TrackingDeps } from './tracking-api.js'
 import { type TrackingConfig, TrackingConfigSchema } from './tracking-config.js'
 
@@ -332,4 +335,79 @@ export function openVersionOf(record: ProcessRecord): ProcessRecord {
   early.status = dial ? 'dialing' : 'received'
   if (!dial) delete early.processingTimeMs
   return early
+}
+
+/** Options of {@link writeRandomRecords}. */
+export interface RandomRecordsOptions {
+  storage: StorageV1
+  /** The namespace (tenant), `default` unless given. */
+  ns?: string
+  seed: number
+  count: number
+  /** Records are received in `[start, start + days)`. */
+  start: number
+  days: number
+  agents: readonly string[]
+  timeZone?: string
+}
+
+/**
+ * Random records written through tracking's record writer (the path every event takes): a third
+ * of them first as an open process, then updated to how they ended, the rest created in batches of
+ * random size. Close `core.tracking` afterwards.
+ */
+export async function writeRandomRecords(options: RandomRecordsOptions) {
+  const { storage, seed, count, start, days, agents } = options
+  const ns = options.ns ?? 'default'
+  const random = seededRandom(seed)
+  const core = createTrackingCore({
+    ...standaloneDeps({
+      storage,
+      config: { timeZone: options.timeZone ?? 'UTC' },
+      now: () => start + (days + 1) * 86_400_000,
+    }),
+    ns,
+  })
+  const records: ProcessRecord[] = []
+  const times = Array.from({ length: count }, () => start + Math.floor(random() * days * 86_400_000)).sort(
+    (a, b) => a - b,
+  )
+  let batch: RecordChange[] = []
+  const flush = async () => {
+    expect(await core.writer.commit(batch)).toBe(true)
+    batch = []
+  }
+  for (const [i, time] of times.entries()) {
+    const record = randomRecord(random, i, time, agents)
+    records.push(record)
+    if (random() < 0.33) {
+      await flush()
+      expect(await core.writer.commit([{ prev: null, next: openVersionOf(record) }])).toBe(true)
+      const entry = await storage.get<ProcessRecord>(ns, `record:${record.processId}`)
+      expect(
+        await core.writer.commit([{ prev: { record: entry!.value, version: entry!.version }, next: record }]),
+      ).toBe(true)
+    } else {
+      batch.push({ prev: null, next: record })
+      if (batch.length >= 1 + Math.floor(random() * 50)) await flush()
+    }
+  }
+  await flush()
+  return { core, records }
+}
+
+/** Checks a series of counts (by day, hour or weekday) against the brute force's `expected`. */
+export function expectSeries(
+  series: readonly { key: string; totalProcesses: number; successfulCalls: number; failedCalls: number }[],
+  expected: Record<string, { total: number; ok: number; fail: number }>,
+) {
+  for (const s of series) {
+    const b = expected[s.key] ?? { total: 0, ok: 0, fail: 0 }
+    expect([s.key, s.totalProcesses, s.successfulCalls, s.failedCalls]).toEqual([
+      s.key,
+      b.total,
+      b.ok,
+      b.fail,
+    ])
+  }
 }
