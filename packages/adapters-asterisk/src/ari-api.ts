@@ -96,6 +96,8 @@ export interface AriApi {
   addChannel(bridgeId: string, channelId: string, signal?: AbortSignal): Promise<void>
   /** `GET /channels`, retried on transient failures. */
   listChannels(signal?: AbortSignal): Promise<AriChannel[]>
+  /** `GET /channels/{channelId}`: the channel, or `not_found` when it does not exist (or ended). */
+  getChannel(channelId: string, signal?: AbortSignal): Promise<AriChannel | 'not_found'>
   /** `GET /bridges`, retried on transient failures. */
   listBridges(signal?: AbortSignal): Promise<AriBridge[]>
   /** `GET /endpoints`, retried on transient failures. */
@@ -287,6 +289,19 @@ export function createAriApi(config: AriApiConfig): AriApi {
         },
         signal,
       )
+    },
+    async getChannel(channelId, signal) {
+      const answer = await send(
+        {
+          name: 'get channel',
+          method: 'get',
+          path: `/channels/${seg(channelId)}`,
+          schema: AriChannelSchema,
+          expected: { 404: 'not_found' },
+        },
+        signal,
+      )
+      return answer === 'not_found' || answer === 'conflict' ? 'not_found' : answer
     },
     async listChannels(signal) {
       const answer = await send(

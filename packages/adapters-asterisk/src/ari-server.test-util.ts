@@ -173,6 +173,7 @@ export class AriServer {
   private readonly waiters = new Set<{ check: () => boolean; resolve: () => void }>()
   private failures: Failure[] = []
   private hanging = false
+  private answersLost: RegExp | undefined
   private authRejected = false
   private writesForbidden = false
   private upgradesRefused = false
@@ -218,6 +219,7 @@ export class AriServer {
     this.endpoints = []
     this.failures = []
     this.hanging = false
+    this.answersLost = undefined
     this.authRejected = false
     this.writesForbidden = false
     this.upgradesRefused = false
@@ -229,6 +231,14 @@ export class AriServer {
   /** Every later REST request (not the WebSocket) hangs, never answered, until `reset` or the client aborts. */
   hang(): void {
     this.hanging = true
+  }
+
+  /**
+   * Requests whose path matches are carried out but never answered (held until `reset` or the
+   * client gives up): the request reached Asterisk, its answer was lost. `undefined` stops it.
+   */
+  loseAnswers(path: RegExp | undefined): void {
+    this.answersLost = path
   }
 
   /** How many held requests are still open. */
@@ -385,6 +395,16 @@ export class AriServer {
     return channel
   }
 
+  /** Keeps a request open, unanswered, until the client closes it or `reset`. */
+  private hold(res: ServerResponse, request: RecordedRequest): void {
+    const held: Held = { res, request }
+    this.held.add(held)
+    res.on('close', () => {
+      this.held.delete(held)
+      this.notify()
+    })
+  }
+
   private releaseHeld(): void {
     for (const held of [...this.held]) {
       this.held.delete(held)
@@ -536,12 +556,7 @@ export class AriServer {
     this.requests.push(request)
     this.notify()
     if (this.hanging) {
-      const held: Held = { res, request }
-      this.held.add(held)
-      res.on('close', () => {
-        this.held.delete(held)
-        this.notify()
-      })
+      this.hold(res, request)
       return
     }
     if (!url.pathname.startsWith('/ari/')) return this.send(res, request, 404, { message: 'Not found' })
@@ -558,6 +573,10 @@ export class AriServer {
       return this.send(res, request, failure.status, { message })
     }
     const [status, answer] = this.route(request)
+    if (this.answersLost?.test(request.path)) {
+      this.hold(res, request)
+      return
+    }
     this.send(res, request, status, answer)
   }
 

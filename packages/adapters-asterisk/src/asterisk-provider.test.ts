@@ -441,6 +441,60 @@ describe('dial errors', () => {
   })
 })
 
+describe('lookupCall: what became of an attempt whose answer was lost', () => {
+  it('placed when Asterisk carried out the originate whose answer was lost, from this or any process', async () => {
+    const target = provider({ timeoutMs: 100 })
+    listen(target)
+    await until(() => target.connected)
+    server.loseAnswers(/^\/channels\/[^/]+-agent$/)
+    const request = dial()
+    const error = await caught(target.dial(request))
+    expect(error.code).toBe('PROVIDER_TIMEOUT')
+    server.loseAnswers(undefined)
+    const callId = callIdOf(request.attemptId)
+    expect(server.channels.has(agentChannelOf(callId))).toBe(true)
+    expect(await target.lookupCall(request.attemptId)).toEqual({ status: 'placed', providerCallId: callId })
+    // Another process (or this one after a restart) finds it too: the ids are deterministic.
+    const other = provider()
+    expect(await other.lookupCall(request.attemptId)).toEqual({ status: 'placed', providerCallId: callId })
+  })
+
+  it('unknown when no leg exists: a call never placed and a call already over look alike in ARI', async () => {
+    const target = provider({ timeoutMs: 50 })
+    listen(target)
+    await until(() => target.connected)
+    server.hang()
+    const lost = dial()
+    expect((await caught(target.dial(lost))).code).toBe('PROVIDER_TIMEOUT')
+    await server.waitFor(() => server.pendingRequests() === 0)
+    server.reset()
+    await until(() => target.connected)
+    expect(await target.lookupCall(lost.attemptId)).toEqual({ status: 'unknown' })
+
+    // Placed, then over: gone from ARI. A process that saw its events still knows; another cannot.
+    const request = dial()
+    const { providerCallId = '' } = await target.dial(request)
+    server.remoteHangup(agentChannelOf(providerCallId), 17)
+    await until(() => !server.channels.has(agentChannelOf(providerCallId)))
+    expect(await target.lookupCall(request.attemptId)).toEqual({ status: 'placed', providerCallId })
+    expect(await provider().lookupCall(request.attemptId)).toEqual({ status: 'unknown' })
+    expect(server.originates()).toHaveLength(1)
+  })
+
+  it('rejects when Asterisk cannot be asked, and on a bad attempt id or an aborted signal', async () => {
+    const target = provider({ retries: 1 })
+    // Reads are retried once here: both tries fail.
+    server.failNext('GET', /-agent$/, 500, 'Internal Server Error')
+    server.failNext('GET', /-agent$/, 500, 'Internal Server Error')
+    expect((await caught(target.lookupCall(dial().attemptId))).code).toBe('CALL_FAILED')
+    expect((await caught(target.lookupCall(''))).code).toBe('VALIDATION_FAILED')
+    const aborted = new AbortController()
+    aborted.abort()
+    await expect(target.lookupCall('att-x', { signal: aborted.signal })).rejects.toThrow()
+    expect(server.requests.filter((r) => r.path.includes('att-x'))).toEqual([])
+  })
+})
+
 describe('hangup', () => {
   it('hangs up both legs and destroys the bridge; the call ends canceled', async () => {
     const target = provider()

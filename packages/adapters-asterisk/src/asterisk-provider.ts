@@ -13,6 +13,7 @@ import {
   type CallEvent,
   type CallEventSink,
   type CallEventType,
+  type CallLookupResult,
   type ContactSyncResult,
   type DialRequest,
   type DialResult,
@@ -44,6 +45,12 @@ export interface AsteriskProvider extends TelephonyProviderV1 {
   syncContact(lead: Lead, options?: ProviderCallOptions): Promise<ContactSyncResult>
   /** The presence of every endpoint Asterisk knows (`GET /endpoints`), see the README's table. */
   listAgentPresence(options?: ProviderCallOptions): Promise<AgentPresenceReport[]>
+  /**
+   * What became of an attempt whose dial timed out: `placed` while one of its legs' channels exists
+   * in ARI (any process can ask: the ids come from the attempt) or when this process saw the call's
+   * events; otherwise `unknown` (an ended channel leaves no trace), never `not_placed`.
+   */
+  lookupCall(attemptId: string, options?: ProviderCallOptions): Promise<CallLookupResult>
   /** Sets where call events go (events seen before are delivered at once) and opens the events WebSocket. */
   connect(sink: CallEventSink): void
   /** True while the events WebSocket is open. */
@@ -964,6 +971,24 @@ export function asterisk(options: AsteriskOptions): AsteriskProvider {
           if (!reports.has(report.providerAgentId)) reports.set(report.providerAgentId, report)
       }
       return [...reports.values()]
+    },
+
+    async lookupCall(attemptId: string, options?: ProviderCallOptions): Promise<CallLookupResult> {
+      const signal = signalOf(options)
+      if (typeof attemptId !== 'string' || attemptId.length === 0) throw invalidDial('attemptId', 'Required')
+      const callId = callIdOf(attemptId)
+      const tracked = calls.get(callId)
+      const seen = (leg: Leg) => leg.originated === 'yes' || leg.stasis || leg.reported.size > 0
+      if (tracked && (seen(tracked.agent) || seen(tracked.lead))) {
+        return { status: 'placed', providerCallId: callId }
+      }
+      const [agent, lead] = await Promise.all([
+        api.getChannel(agentChannelOf(callId), signal),
+        api.getChannel(leadChannelOf(callId), signal),
+      ])
+      if (agent === 'not_found' && lead === 'not_found') return { status: 'unknown' }
+      if (tracked?.agent.originated === 'unknown' && agent !== 'not_found') tracked.agent.originated = 'yes'
+      return { status: 'placed', providerCallId: callId }
     },
 
     connect(next: CallEventSink): void {
