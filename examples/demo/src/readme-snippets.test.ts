@@ -23,6 +23,7 @@ describe('README snippets run as written', () => {
     'README.md',
     'packages/core/README.md',
     'docs/distribution.md',
+    'docs/choosing-a-strategy.md',
     'docs/storage.md',
     'docs/pipeline.md',
   ]) {

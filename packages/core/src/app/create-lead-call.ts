@@ -146,6 +146,7 @@ export function createLeadCall(config: LeadCallConfig = {}): LeadCallApp {
     defaultCountry: resolved.phone.defaultCountry,
     getAgent: (id) => agents.get(id),
     listAgents: () => agents.list(),
+    ...(settings.route === undefined ? {} : { route: settings.route }),
   })
   pipeline.start()
   const lanes = pipeline

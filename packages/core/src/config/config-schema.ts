@@ -3,6 +3,7 @@ import { z } from 'zod'
 import { ComplianceConfigSchema } from '../compliance/compliance-policy.js'
 import { ConversationsConfigSchema } from '../conversations/conversations-config.js'
 import type { CrmAdapterV1 } from '../crm/crm-adapter.js'
+import type { LeadRouter } from '../distribution/lead-routing.js'
 import type { DistributionStrategy, RandomSource } from '../distribution/strategy.js'
 import type { Logger } from '../logging/logger.js'
 import { PipelineConfigSchema } from '../pipeline/pipeline-config.js'
@@ -77,6 +78,16 @@ export const DistributionConfigSchema = z.strictObject({
   /** Random source for tie-breaks and random strategies (seed it in tests); `Math.random` by default. */
   random: z
     .custom<RandomSource>((v) => typeof v === 'function', 'Expected a function returning [0, 1)')
+    .optional(),
+  /**
+   * Where each lead may go, decided when it is received: a pool and the skills its agent needs
+   * (see {@link LeadRouter}). `submitLead(input, { routing })` overrides it for one lead.
+   */
+  route: z
+    .custom<LeadRouter>(
+      (v) => typeof v === 'function',
+      'Expected a function (lead) => ({ pool, requiredSkills })',
+    )
     .optional(),
 })
 

@@ -323,6 +323,113 @@ describe('queue', () => {
   })
 })
 
+describe('routing: pools and required skills per lead', () => {
+  async function team(app: LeadCallApp) {
+    for (const [id, pools, skills] of [
+      ['ann', ['en'], { english: 5 }],
+      ['bob', ['en'], { english: 4 }],
+      ['eva', ['es'], { spanish: 5, english: 2 }],
+    ] as const) {
+      await app.agents.upsert({ id, name: id.toUpperCase(), status: 'available', pools: [...pools], skills })
+      vi.advanceTimersByTime(1)
+    }
+  }
+
+  it('gives a lead only to agents of its pool or with its skills, as submitLead asks', async () => {
+    const { app } = setup()
+    await team(app)
+    const es = await app.submitLead(lead(), { routing: { pool: 'es' } })
+    expect(es).toMatchObject({ status: 'dialing', agent: { id: 'eva' } })
+    const fluent = await app.submitLead(lead(), { routing: { requiredSkills: { english: 5 } } })
+    expect(fluent).toMatchObject({ status: 'dialing', agent: { id: 'ann' } })
+    // Nobody of the pool is free: the lead waits for one, even with Bob free.
+    const second = await app.submitLead(lead(), { routing: { pool: 'es' } })
+    expect(second).toMatchObject({ status: 'queued', queuePosition: 1 })
+    expect((await app.queue.list())[0]).toMatchObject({ reason: 'NO_AGENTS_AVAILABLE' })
+    const anyone = await app.submitLead(lead())
+    expect(anyone).toMatchObject({ status: 'dialing', agent: { id: 'bob' } })
+    expect((await app.process(second.processId))?.routing).toEqual({ pool: 'es' })
+  })
+
+  it('routes by distribution.route, which submitLead({ routing }) overrides', async () => {
+    const seen: string[] = []
+    const { app } = setup({
+      config: {
+        distribution: {
+          route: (received) => {
+            seen.push(received.fullName)
+            return received.tags.includes('spanish') ? { pool: 'es' } : undefined
+          },
+        },
+      },
+    })
+    await team(app)
+    const es = await app.submitLead(lead({ name: 'Juan Perez', tags: ['spanish'] }))
+    expect(es).toMatchObject({ status: 'dialing', agent: { id: 'eva' } })
+    const en = await app.submitLead(lead({ name: 'John Smith' }))
+    expect(en).toMatchObject({ status: 'dialing', agent: { id: 'ann' } })
+    const told = await app.submitLead(lead({ name: 'Jo Told', tags: ['spanish'] }), {
+      routing: { pool: 'en' },
+    })
+    expect(told).toMatchObject({ status: 'dialing', agent: { id: 'bob' } })
+    expect(seen).toEqual(['Juan Perez', 'John Smith'])
+  })
+
+  it('keeps a pool-restricted lead from holding up the queue, and dials it when its pool frees up', async () => {
+    const { app, telephony } = setup()
+    await team(app)
+    for (const id of ['ann', 'bob', 'eva']) await app.agents.setStatus(id, 'offline')
+    const es = await app.submitLead(lead(), { routing: { pool: 'es' } })
+    vi.advanceTimersByTime(10)
+    const other = await app.submitLead(lead())
+    expect([es.status, other.status]).toEqual(['queued', 'queued'])
+    // An English agent comes back: the Spanish lead ahead cannot take her, the next lead does.
+    await app.agents.setStatus('ann', 'available')
+    await vi.advanceTimersByTimeAsync(0)
+    expect((await app.process(es.processId))?.status).toBe('queued')
+    expect(await app.process(other.processId)).toMatchObject({
+      status: 'dialing',
+      attempt: { agentId: 'ann' },
+    })
+    await app.agents.setStatus('eva', 'available')
+    await vi.advanceTimersByTimeAsync(0)
+    expect(await app.process(es.processId)).toMatchObject({ status: 'dialing', attempt: { agentId: 'eva' } })
+    expect(telephony.stats.dials).toBe(2)
+  })
+
+  it('refuses a routing that is not one, and a router that fails, with VALIDATION_FAILED and nothing stored', async () => {
+    const { app } = setup({
+      config: {
+        distribution: {
+          route: (received) => {
+            if (received.fullName === 'Boom') throw new Error('lookup failed')
+            if (received.fullName === 'Refused') throw new LeadCallError('DNC_BLOCKED', { message: 'no' })
+            return received.fullName === 'Odd' ? ({ team: 'x' } as never) : undefined
+          },
+        },
+      },
+    })
+    await team(app)
+    const cases: [Record<string, unknown>, unknown, string][] = [
+      [lead(), { pool: '' }, 'VALIDATION_FAILED'],
+      [lead(), { requiredSkills: { spanish: 11 } }, 'VALIDATION_FAILED'],
+      [lead(), 'es', 'VALIDATION_FAILED'],
+      [lead({ name: 'Boom' }), undefined, 'VALIDATION_FAILED'],
+      [lead({ name: 'Odd' }), undefined, 'VALIDATION_FAILED'],
+      [lead({ name: 'Refused' }), undefined, 'DNC_BLOCKED'],
+    ]
+    for (const [input, routing, code] of cases) {
+      const error = await app.submitLead(input, { routing: routing as never }).then(
+        () => undefined,
+        (e: unknown) => e,
+      )
+      expect(isLeadCallError(error) && error.code, JSON.stringify(routing ?? input)).toBe(code)
+    }
+    expect(await app.queue.list()).toEqual([])
+    expect((await app.tracking.stats()).openProcesses).toBe(0)
+  })
+})
+
 describe('contact sync', () => {
   function failingSync(telephony: TelephonyProviderV1, failures: number) {
     const sync = telephony.syncContact!.bind(telephony)

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { CompliancePolicy } from '../compliance/compliance-policy.js'
 import type { DistributionEngine } from '../distribution/distribution-engine.js'
 import { createKeyedLock } from '../distribution/keyed-lock.js'
+import { type LeadRouter, type LeadRouting, routingOf } from '../distribution/lead-routing.js'
 import type { Agent } from '../domain/agent.js'
 import type { CallEvent } from '../domain/call-event.js'
 import {
@@ -42,6 +43,12 @@ import {
 export interface SubmitLeadOptions extends StorageCallOptions {
   /** A key the sender reuses when it retries: a redelivery within the window returns the first result. */
   idempotencyKey?: string
+  /**
+   * Where this lead may go: only agents of `pool`, with at least `requiredSkills`. Overrides
+   * `distribution.route`; kept with the process, so every later offer of the lead (a reassignment,
+   * a retry from the queue) follows it.
+   */
+  routing?: LeadRouting
 }
 
 /** What `submitLead` resolves with, as soon as the dial was started or the lead was queued or rejected. */
@@ -126,6 +133,8 @@ export interface LeadPipelineDeps {
   getAgent: (id: string) => Promise<Agent | null>
   /** Every agent (for mapping provider presence reports). */
   listAgents: () => Promise<Agent[]>
+  /** Decides each lead's routing when no `routing` is given to `submitLead`. */
+  route?: LeadRouter
 }
 
 /** Where a call's events lead: its process and call record. */
@@ -295,6 +304,7 @@ export function createLeadPipeline(deps: LeadPipelineDeps): LeadPipeline {
       defaultCountry: deps.defaultCountry,
       now: () => new Date(receivedAt),
     })
+    const routing = await routingOf(lead, options.routing, deps.route)
     const normalized = outcome('done', receivedAt)
 
     const checks: AtomicCheck[] = []
@@ -321,6 +331,7 @@ export function createLeadPipeline(deps: LeadPipelineDeps): LeadPipeline {
       lead,
       steps: { normalize: normalized, deduplicate: outcome('done', receivedAt) },
       tried: [],
+      ...(routing === undefined ? {} : { routing }),
       dials: 0,
       redials: 0,
       ...(config.joinOpenProcess ? { openKey: openPhoneKey } : {}),
@@ -560,6 +571,10 @@ export function createLeadPipeline(deps: LeadPipelineDeps): LeadPipeline {
           priority: lead.priority,
         },
         exclude: state.tried,
+        ...(state.routing?.pool === undefined ? {} : { pool: state.routing.pool }),
+        ...(state.routing?.requiredSkills === undefined
+          ? {}
+          : { requiredSkills: state.routing.requiredSkills }),
       })
       const assignment = decision.assignments[0]!
       const agent = await deps.getAgent(assignment.agentId)
@@ -1049,7 +1064,9 @@ export function createLeadPipeline(deps: LeadPipelineDeps): LeadPipeline {
     await advance(processId)
     const after = await load(processId)
     if (after?.value.status === 'queued') {
-      const unrestricted = after.value.tried.length === 0
+      // A lead that anybody could take found nobody: nobody can take the leads behind it either.
+      // A lead restricted to a pool or to skills says nothing about the others.
+      const unrestricted = after.value.tried.length === 0 && after.value.routing === undefined
       return after.value.queued?.reason === 'NO_AGENTS_AVAILABLE' && unrestricted
         ? ('nobody' as const)
         : ('waiting' as const)

@@ -1,3 +1,4 @@
+import type { LeadRouting } from '../distribution/lead-routing.js'
 import type { Lead } from '../domain/lead.js'
 import { type ProcessStepName, ProcessStepNameSchema } from '../domain/process-record.js'
 import type { LeadCallErrorCode } from '../errors/lead-call-error.js'
@@ -65,6 +66,8 @@ export interface ProcessState {
   steps: Partial<Record<PipelineStep, StepOutcome>>
   /** Agents dialed for this lead (a failed agent is never dialed again for it). */
   tried: string[]
+  /** Where the lead may go (pool, required skills), decided when it was received. */
+  routing?: LeadRouting
   /** Dial attempts made (agent or lead failures both count). */
   dials: number
   /** Re-dials of the lead after it did not answer. */
