@@ -1,3 +1,4 @@
+import { signLeadRequest } from '@leadcall/core'
 import { computeTwilioSignature } from '@leadcall/twilio'
 import { afterEach, describe, expect, it } from 'vitest'
 import { type ConfiguredApp, createAppFromConfig } from './create-app-from-config.js'
@@ -65,6 +66,21 @@ describe('createAppFromConfig', () => {
     expect((await handler(right)).status).toBe(200)
     // Intake is not a management route.
     expect((await handler(post('/leads', { phone: '+14155552671' }))).status).toBe(200)
+  })
+
+  it('checks the intake secret on POST /leads: presented or signing the body', async () => {
+    const secret = 'an-intake-secret-of-length'
+    const { handler } = await start({ LEADCALL_INTAKE_SECRET: secret })
+    const lead = { name: 'Ada Lovelace', phone: '+14155552671' }
+    expect((await handler(post('/leads', lead))).status).toBe(401)
+    expect((await handler(post('/leads', lead, { authorization: `Bearer ${secret}` }))).status).toBe(200)
+    const body = JSON.stringify({ name: 'Alan Turing', phone: '+14155552672' })
+    const signed = new Request('http://localhost/leads', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-leadcall-signature': signLeadRequest(body, secret) },
+      body,
+    })
+    expect((await handler(signed)).status).toBe(200)
   })
 
   it('checks the GoHighLevel workflow secret on POST /leads/ghl', async () => {

@@ -101,6 +101,7 @@ export async function createAppFromConfig(
   try {
     const handlerOptions: HttpHandlerOptions = { webhooks: telephony.webhooks }
     if (config.adminToken !== undefined) handlerOptions.authorize = bearer(config.adminToken)
+    if (config.intakeSecret !== undefined) handlerOptions.leads = { secrets: [config.intakeSecret] }
     if (config.ghl.publicKeyPem !== undefined || config.ghl.secret !== undefined)
       handlerOptions.ghl = config.ghl
     // Twilio also signs the WhatsApp messages it forwards: its provider verifies them.

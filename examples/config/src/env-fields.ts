@@ -113,6 +113,10 @@ export const ENV_FIELDS = {
     secret(16),
     'Bearer token of the management routes (agents, queue, stats, …); without it they are open.',
   ),
+  LEADCALL_INTAKE_SECRET: field(
+    secret(16),
+    'Shared secret of POST /leads: senders present it (Authorization: Bearer, x-leadcall-secret or ?secret=) or sign the body with it (x-leadcall-signature); without it POST /leads takes leads from anyone.',
+  ),
   LEADCALL_DEFAULT_COUNTRY: field(
     PhoneConfigSchema.shape.defaultCountry.unwrap(),
     'Country of phone numbers written without a prefix, ISO 3166-1 alpha-2 (default US).',

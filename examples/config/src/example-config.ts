@@ -82,6 +82,8 @@ export interface ExampleConfig {
   publicUrl?: string
   /** Bearer token of the management routes. */
   adminToken?: string
+  /** The shared secret of `POST /leads` (`LEADCALL_INTAKE_SECRET`); without it the route is open. */
+  intakeSecret?: string
   /** Country of numbers written without a prefix. */
   defaultCountry: string
   /** The calling window in the lead's local time, or `false` to call at any hour. */

@@ -201,6 +201,7 @@ export function loadConfig(env: Env = process.env): ExampleConfig {
     basePath,
     publicUrl: values.LEADCALL_PUBLIC_URL?.replace(/\/+$/, ''),
     adminToken: values.LEADCALL_ADMIN_TOKEN,
+    intakeSecret: values.LEADCALL_INTAKE_SECRET,
     defaultCountry: values.LEADCALL_DEFAULT_COUNTRY ?? 'US',
     // Calling hours protect the people called; the simulator calls nobody, so it calls at any hour.
     callingHours:

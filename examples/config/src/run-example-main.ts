@@ -32,6 +32,8 @@ export async function runExampleMain(name: string, startServer: StartExampleServ
     console.log(`  health:  curl ${leadcall}/health`)
     if (config.adminToken === undefined)
       console.log('  note:    LEADCALL_ADMIN_TOKEN is not set, the management routes are open')
+    if (config.intakeSecret === undefined)
+      console.log('  note:    LEADCALL_INTAKE_SECRET is not set, POST /leads takes leads from anyone')
     const stop = () => {
       server.close().then(
         () => process.exit(0),

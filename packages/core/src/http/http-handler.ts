@@ -3,6 +3,7 @@
  *
  * @module
  */
+
 import type { LeadCallApp } from '../app/create-lead-call.js'
 import { LeadCallError } from '../errors/lead-call-error.js'
 import { agentsRoutes } from './agents-routes.js'
@@ -14,6 +15,7 @@ import { toPublicKey } from './ghl-signature.js'
 import { healthRoutes } from './health-routes.js'
 import { MethodNotAllowedError, notFound, toErrorResponse, unauthorized } from './http-errors.js'
 import type { HttpHandlerOptions, HttpRoute, ResolvedHttpOptions } from './http-options.js'
+import { resolveLeadIntake } from './lead-intake-auth.js'
 import { leadsRoutes } from './leads-routes.js'
 import { createHttpMetrics, metricsRoutes } from './metrics-routes.js'
 import { queueRoutes } from './queue-routes.js'
@@ -72,6 +74,7 @@ function resolveOptions(options: HttpHandlerOptions): ResolvedHttpOptions {
       maxAgeMs: positive(ghl.maxAgeMs, DEFAULT_GHL_MAX_AGE_MS, 'ghl.maxAgeMs'),
       secret: ghl.secret,
     },
+    leads: resolveLeadIntake(options.leads),
     webhooks: new Map(Object.entries(options.webhooks ?? {})),
     whatsapp: options.whatsapp ?? {},
     metrics: options.metrics ?? true,

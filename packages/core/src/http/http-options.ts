@@ -3,9 +3,11 @@
  *
  * @module
  */
+
 import type { KeyObject } from 'node:crypto'
 import type { LeadCallApp } from '../app/create-lead-call.js'
 import type { CallEvent } from '../domain/call-event.js'
+import type { LeadIntakeOptions, ResolvedLeadIntake } from './lead-intake-auth.js'
 import type { HttpMetrics } from './metrics-routes.js'
 
 /**
@@ -96,6 +98,11 @@ export interface HttpHandlerOptions {
   authorize?: (request: Request) => boolean | Promise<boolean>
   /** Signature, secret and replay settings of `POST /leads/ghl`. Without them, it accepts any payload. */
   ghl?: GoHighLevelWebhookOptions
+  /**
+   * Secrets `POST /leads` checks, presented or signing the body (see {@link LeadIntakeOptions}).
+   * Without them, `POST /leads` accepts any sender.
+   */
+  leads?: LeadIntakeOptions
   /** Webhook parsers by provider name, serving `POST /webhooks/:provider`. */
   webhooks?: Record<string, CallEventParser>
   /** Signature check and public URL of `POST /whatsapp/twilio`. */
@@ -127,6 +134,8 @@ export interface ResolvedHttpOptions {
     maxAgeMs: number
     secret: string | undefined
   }
+  /** The `POST /leads` secrets, checked. */
+  leads: ResolvedLeadIntake
   /** See {@link HttpHandlerOptions.webhooks}. */
   webhooks: ReadonlyMap<string, CallEventParser>
   /** See {@link HttpHandlerOptions.whatsapp}. */

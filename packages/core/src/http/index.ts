@@ -22,4 +22,5 @@ export type {
   WhatsAppInbound,
   WhatsAppWebhookOptions,
 } from './http-options.js'
+export { type LeadIntakeOptions, signLeadRequest } from './lead-intake-auth.js'
 export type { LeadResponseBody } from './lead-response.js'

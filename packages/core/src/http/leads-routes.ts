@@ -9,6 +9,7 @@ import type { SubmitLeadOptions } from '../pipeline/lead-pipeline.js'
 import { limitStream, mediaTypeOf, readJson } from './body.js'
 import { badRequest, jsonResponse, payloadTooLarge, unsupportedMediaType } from './http-errors.js'
 import type { HttpRoute, RouteContext } from './http-options.js'
+import { checkPresentedSecret, intakeProtected, verifyLeadSignature } from './lead-intake-auth.js'
 import { leadResponseBody, leadResponseStatus } from './lead-response.js'
 import { parseInput, queryOf } from './query.js'
 
@@ -28,8 +29,11 @@ export function idempotencyOf(request: Request): SubmitLeadOptions {
  * `POST /leads`: a JSON lead (any format `submitLead` reads). The client's disconnection does not
  * abort it: a lead once read is processed.
  */
-async function postLead({ app, options, request }: RouteContext): Promise<Response> {
-  const { value } = await readJson(request, options.maxBodyBytes)
+async function postLead({ app, options, request, url }: RouteContext): Promise<Response> {
+  // A presented secret is checked before the body is read; a signature once it is.
+  const how = intakeProtected(options.leads) ? checkPresentedSecret(request, url, options.leads) : 'open'
+  const { raw, value } = await readJson(request, options.maxBodyBytes)
+  if (how === 'signed') verifyLeadSignature(request, raw, options.leads, app.config.now?.() ?? Date.now())
   const result = await app.submitLead(value, idempotencyOf(request))
   return jsonResponse(leadResponseBody(result), leadResponseStatus(result))
 }
