@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { SkillsSchema } from '../domain/agent.js'
+import { type Agent, SkillsSchema } from '../domain/agent.js'
 import type { Lead } from '../domain/lead.js'
 import { LeadCallError } from '../errors/lead-call-error.js'
 import { validationError } from '../errors/validation.js'
@@ -69,4 +69,13 @@ export async function routingOf(
   if (parsed.data.requiredSkills !== undefined && Object.keys(parsed.data.requiredSkills).length > 0)
     routing.requiredSkills = parsed.data.requiredSkills
   return Object.keys(routing).length === 0 ? undefined : routing
+}
+
+/** True when `agent` may take a lead routed so: in its pool, with its skills. @internal */
+export function fitsRouting(agent: Agent, routing: LeadRouting): boolean {
+  if (routing.pool !== undefined && !agent.pools.includes(routing.pool)) return false
+  for (const skill in routing.requiredSkills) {
+    if ((agent.skills[skill] ?? -1) < (routing.requiredSkills[skill] ?? 0)) return false
+  }
+  return true
 }

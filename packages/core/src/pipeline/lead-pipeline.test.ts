@@ -397,6 +397,18 @@ describe('routing: pools and required skills per lead', () => {
     expect(telephony.stats.dials).toBe(2)
   })
 
+  it('fails a routed lead once every agent of its pool was tried, whoever else is free', async () => {
+    const { app } = setup({ sim: { agentAnswerRate: 0 } })
+    await team(app)
+    const result = await app.submitLead(lead(), { routing: { pool: 'es' } })
+    await vi.advanceTimersByTimeAsync(60_000)
+    expect(await app.process(result.processId)).toMatchObject({
+      status: 'failed',
+      tried: ['eva'],
+      error: { code: 'NO_AGENTS_AVAILABLE' },
+    })
+  })
+
   it('refuses a routing that is not one, and a router that fails, with VALIDATION_FAILED and nothing stored', async () => {
     const { app } = setup({
       config: {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { CompliancePolicy } from '../compliance/compliance-policy.js'
 import type { DistributionEngine } from '../distribution/distribution-engine.js'
 import { createKeyedLock } from '../distribution/keyed-lock.js'
-import { type LeadRouter, type LeadRouting, routingOf } from '../distribution/lead-routing.js'
+import { fitsRouting, type LeadRouter, type LeadRouting, routingOf } from '../distribution/lead-routing.js'
 import type { Agent } from '../domain/agent.js'
 import type { CallEvent } from '../domain/call-event.js'
 import {
@@ -629,9 +629,12 @@ export function createLeadPipeline(deps: LeadPipelineDeps): LeadPipeline {
       }
       if (!LeadCallError.isInstance(error) || error.code !== 'NO_AGENTS_AVAILABLE') throw error
       if (state.tried.length > 0) {
-        // Every agent there is was tried for this lead: waiting would wait forever.
-        const everyone = await engine.stats()
-        if (everyone.every((agent) => state.tried.includes(agent.agentId))) {
+        // Every agent there is (of its pool, with its skills) was tried for this lead: waiting
+        // would wait forever.
+        const everyone = state.routing
+          ? (await deps.listAgents()).filter((agent) => fitsRouting(agent, state.routing!)).map((a) => a.id)
+          : (await engine.stats()).map((agent) => agent.agentId)
+        if (everyone.every((agentId) => state.tried.includes(agentId))) {
           state.steps.distribute = outcome('failed', startedAt, { errorCode: 'NO_AGENTS_AVAILABLE' })
           await finish(state, version, 'failed', {
             code: 'NO_AGENTS_AVAILABLE',
