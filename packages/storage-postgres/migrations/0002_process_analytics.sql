@@ -23,6 +23,7 @@ SELECT
   d.value #>> '{agent,name}' AS agent_name,
   nullif(d.value ->> 'errorCode', '') AS error_code,
   d.value #>> '{metadata,source}' AS source,
+  s.routing ->> 'pool' AS pool,
   CASE WHEN json_typeof(d.value -> 'processingTimeMs') = 'number'
     THEN (d.value ->> 'processingTimeMs')::double precision END AS processing_ms,
   CASE WHEN s.dial_at IS NOT NULL THEN greatest(0, (extract(epoch FROM s.dial_at::timestamptz)
@@ -48,7 +49,10 @@ CROSS JOIN LATERAL (
      FROM json_array_elements(d.value -> 'steps') x WHERE x ->> 'name' = 'track' LIMIT 1) AS talk,
     (SELECT x -> 'detail' -> 'assignments'
      FROM json_array_elements(d.value -> 'steps') x WHERE x ->> 'name' = 'distribute' LIMIT 1)
-      AS assignments
+      AS assignments,
+    (SELECT CASE WHEN json_typeof(x -> 'detail' -> 'routing') = 'object' THEN x -> 'detail' -> 'routing' END
+     FROM json_array_elements(d.value -> 'steps') x WHERE x ->> 'name' = 'distribute' LIMIT 1)
+      AS routing
 ) s
 WHERE r.stream = 'process-records'
   AND (d.expires_at IS NULL OR d.expires_at > {{schema}}.now_ms());

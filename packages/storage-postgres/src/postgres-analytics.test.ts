@@ -1,4 +1,4 @@
-import { isLeadCallError } from '@leadcall/core'
+import { createLeadCall, isLeadCallError, simulatedTelephony } from '@leadcall/core'
 import { afterAll, describe, expect, it } from 'vitest'
 // Tracking's own writer and the brute-force recomputation its tests check analytics against: the
 // records below are written exactly as an app writes them, and checked by code that shares nothing
@@ -192,6 +192,53 @@ describe.skipIf(skip !== false)('processAnalytics: tracking analytics computed i
     expect(plan).toMatch(/Index (Only )?Scan using records_pkey/)
     expect(plan).not.toMatch(/Seq Scan on records/)
     expect(plan).not.toMatch(/Seq Scan on documents/)
+  })
+
+  it('shows, in the view, what the pipeline recorded: type, agent and the routing pool', async () => {
+    const app = createLeadCall({
+      storage: postgresStorage({ pool: pool!, schema }),
+      tenant: 'routed',
+      telephony: simulatedTelephony({ seed: 1 }),
+      phone: { defaultCountry: 'US' },
+      compliance: { callingHours: false },
+    })
+    try {
+      await app.agents.upsert({ id: 'lucia', name: 'Lucía', pools: ['es'], status: 'available' })
+      await app.agents.upsert({ id: 'mark', name: 'Mark', status: 'available' })
+      const routed = await app.submitLead(
+        { name: 'Ana Ruiz', phone: '+34 612 345 678' },
+        { routing: { pool: 'es' } },
+      )
+      const plain = await app.submitLead({ name: 'Jo Doe', phone: '(415) 555-2671' })
+      for (const { processId } of [routed, plain]) {
+        while ((await app.tracking.process(processId))?.agent === undefined)
+          await new Promise((resolve) => setTimeout(resolve, 10))
+      }
+      const { rows } = await pool!.query(
+        `SELECT process_id, type, agent_id, agent_name, pool FROM "${schema}".process_records
+         WHERE tenant = 'routed' ORDER BY received_ms, process_id`,
+      )
+      expect(rows).toEqual(
+        expect.arrayContaining([
+          {
+            process_id: routed.processId,
+            status: 'dialing',
+            agent_id: 'lucia',
+            agent_name: 'Lucía',
+            pool: 'es',
+          },
+          {
+            process_id: plain.processId,
+            status: 'dialing',
+            agent_id: 'mark',
+            agent_name: 'Mark',
+            pool: null,
+          },
+        ]),
+      )
+    } finally {
+      await app.close()
+    }
   })
 
   it('refuses what it cannot answer with VALIDATION_FAILED', async () => {

@@ -349,6 +349,10 @@ describe('routing: pools and required skills per lead', () => {
     const anyone = await app.submitLead(lead())
     expect(anyone).toMatchObject({ status: 'dialing', agent: { id: 'bob' } })
     expect((await app.process(second.processId))?.routing).toEqual({ pool: 'es' })
+    // The process record shows it with the distribution step.
+    await vi.advanceTimersByTimeAsync(0)
+    const record = await app.tracking.process(es.processId)
+    expect(record?.steps.find((s) => s.name === 'distribute')?.detail).toMatchObject({ routing: { pool: 'es' } })
   })
 
   it('routes by distribution.route, which submitLead({ routing }) overrides', async () => {

@@ -41,6 +41,7 @@ export interface RecordedAssignment {
 /** Detail keys tracking adds to the steps. @internal */
 export const DETAIL = {
   assignments: 'assignments',
+  routing: 'routing',
   firstDialAt: 'firstDialAt',
   firstAnsweredAt: 'firstAnsweredAt',
   contactId: 'contactId',
@@ -98,6 +99,7 @@ export function buildRecord(
     const extra: Record<string, unknown> = {}
     if (name === 'contactSync' && state.contact?.contactId) extra[DETAIL.contactId] = state.contact.contactId
     if (name === 'distribute' && assignments.length > 0) extra[DETAIL.assignments] = assignments
+    if (name === 'distribute' && state.routing !== undefined) extra[DETAIL.routing] = state.routing
     if (name === 'dial') {
       if (firstDialAt !== undefined) extra[DETAIL.firstDialAt] = firstDialAt
       if (step && state.attempt) extra[DETAIL.callId] = state.attempt.callId
