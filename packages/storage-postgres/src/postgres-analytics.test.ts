@@ -222,14 +222,14 @@ describe.skipIf(skip !== false)('processAnalytics: tracking analytics computed i
         expect.arrayContaining([
           {
             process_id: routed.processId,
-            status: 'dialing',
+            type: 'lead',
             agent_id: 'lucia',
             agent_name: 'Lucía',
             pool: 'es',
           },
           {
             process_id: plain.processId,
-            status: 'dialing',
+            type: 'lead',
             agent_id: 'mark',
             agent_name: 'Mark',
             pool: null,
