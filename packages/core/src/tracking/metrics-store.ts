@@ -135,6 +135,11 @@ export function createMetricsStore(deps: MetricsStoreDeps): MetricsStore {
     knownDays.add(day)
   }
 
+  /** Per day: the agents waiting for the next write of the day's index, and that write. */
+  const agentBatches = new Map<string, { names: Map<string, string>; done: Promise<void> }>()
+  /** Per day: the write of the index under way. */
+  const agentWrites = new Map<string, Promise<void>>()
+
   async function ensureAgents(day: string, agents: Map<string, string>, options?: StorageCallOptions) {
     // An agent is looked at again when it is new, or was indexed under its id and now has a name.
     const missing = [...agents].filter(([id, name]) => {
@@ -146,6 +151,36 @@ export function createMetricsStore(deps: MetricsStoreDeps): MetricsStore {
     for (const [id, name] of missing) {
       names.set(id, name !== id ? name : ((await deps.agentName(id).catch(() => undefined)) ?? id))
     }
+    options?.signal?.throwIfAborted()
+    // The agents new at the same time (every agent's first lead of a day, on a busy morning) go in
+    // one write of the day's index, one write at a time: concurrent read-modify-writes of one
+    // growing document would each copy it and mostly lose their compare-and-set.
+    let batch = agentBatches.get(day)
+    if (batch === undefined) {
+      const created: { names: Map<string, string>; done: Promise<void> } = {
+        names: new Map(),
+        done: Promise.resolve(),
+      }
+      created.done = (async () => {
+        await agentWrites.get(day)?.catch(() => undefined)
+        agentBatches.delete(day)
+        const write = writeAgents(day, created.names)
+        agentWrites.set(day, write)
+        try {
+          await write
+        } finally {
+          if (agentWrites.get(day) === write) agentWrites.delete(day)
+        }
+      })()
+      agentBatches.set(day, created)
+      batch = created
+    }
+    for (const [id, name] of names) batch.names.set(id, name)
+    await batch.done
+  }
+
+  /** Adds agents to the day's index (id → name), with compare-and-set. */
+  async function writeAgents(day: string, names: Map<string, string>): Promise<void> {
     let index: Record<string, string> = {}
     await casUpdate<Record<string, string>>(
       tk.agents(day),
@@ -159,11 +194,11 @@ export function createMetricsStore(deps: MetricsStoreDeps): MetricsStore {
         index = { ...index, ...Object.fromEntries(add) }
         return index
       },
-      options,
+      undefined,
       [{ type: 'increment', key: tk.day(day, 'rev'), by: 1 }],
     )
     if (knownAgents.size >= MAX_CACHED) knownAgents.clear()
-    for (const [id] of missing) knownAgents.set(`${day}\u0000${id}`, index[id] ?? id)
+    for (const [id] of names) knownAgents.set(`${day}\u0000${id}`, index[id] ?? id)
   }
 
   async function flushOne(day: string, name: SketchName, digest: Digest): Promise<void> {
