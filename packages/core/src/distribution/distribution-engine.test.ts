@@ -232,6 +232,37 @@ describe('filters', () => {
   })
 })
 
+describe('agents at capacity', () => {
+  it('leave the rotation while full and come back at their place: a decision walks only agents with room', async () => {
+    const { app } = setup()
+    const ids = Array.from({ length: 300 }, (_, i) => `a${String(i).padStart(3, '0')}`)
+    await addAgents(
+      app,
+      ids.map((id) => ({ id, capacity: 1 })),
+    )
+    const held: string[] = []
+    for (let i = 0; i < 300; i++) held.push((await app.distribution.assign(lead())).assignments[0]!.id)
+    const none = await app.distribution.assign(lead()).catch((error: unknown) => error)
+    expect(isLeadCallError(none) && none.code).toBe('NO_AGENTS_AVAILABLE')
+    // a150's lead ends: the next decision, from the pointer at a299, goes to it without passing
+    // the 150 full agents before it.
+    await app.distribution.complete(held[150]!)
+    const freed = await app.distribution.assign(lead())
+    expect(freed.assignments[0]?.agentId).toBe('a150')
+    expect(freed.skipped).toEqual([])
+    // Then the rotation goes on after a150, wrapping round: a010 and a005 freed, a005 comes first.
+    await app.distribution.complete(held[10]!)
+    await app.distribution.complete(held[5]!)
+    expect((await app.distribution.assign(lead())).assignments[0]?.agentId).toBe('a005')
+    expect((await app.distribution.assign(lead())).assignments[0]?.agentId).toBe('a010')
+    const explained = await app.distribution.explain(lead())
+    expect(explained.agents.find((agent) => agent.agentId === 'a000')).toMatchObject({
+      eligible: false,
+      reason: 'at_capacity',
+    })
+  })
+})
+
 describe('reservations', () => {
   it('times out an unanswered offer and moves the lead to the next agent, never one already tried', async () => {
     const { app, events } = setup({ reservationTimeoutMs: 30_000 })

@@ -983,7 +983,11 @@ export function createDistributionEngine(deps: DistributionEngineDeps): Distribu
         const reason =
           offerableReason(view) ??
           reasons.get(id) ??
-          (input.pool !== undefined && !view.agent.pools.includes(input.pool) ? 'not_in_pool' : null)
+          (input.pool !== undefined && !view.agent.pools.includes(input.pool)
+            ? 'not_in_pool'
+            : view.state.active >= view.agent.capacity
+              ? 'at_capacity'
+              : null)
         const position = ranks.get(id)
         if (position === 1) wouldChoose = id
         agents.push(

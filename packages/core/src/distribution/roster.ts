@@ -98,7 +98,7 @@ export class Roster {
     if (!index) {
       index = this.strategy.createIndex(this.context)
       for (const { view } of this.entries.values()) {
-        if (offerableReason(view) === null && inPool(view, key)) index.upsert(view)
+        if (indexed(view) && inPool(view, key)) index.upsert(view)
       }
       this.indexes.set(key, index)
     }
@@ -187,8 +187,8 @@ export class Roster {
 
   private reindex(before: AgentView | undefined, after: AgentView | undefined): void {
     for (const [pool, index] of this.indexes) {
-      const was = before !== undefined && offerableReason(before) === null && inPool(before, pool)
-      const is = after !== undefined && offerableReason(after) === null && inPool(after, pool)
+      const was = before !== undefined && indexed(before) && inPool(before, pool)
+      const is = after !== undefined && indexed(after) && inPool(after, pool)
       if (is) index.upsert(after)
       else if (was) index.remove(before.agent.id)
     }
@@ -226,6 +226,15 @@ async function loadSalt(
     )
     if (result.ok) return value
   }
+}
+
+/**
+ * Whether an agent belongs in the strategy indexes: offerable, with room for one more lead. An
+ * agent at capacity leaves the indexes until a lead of its ends, so that a decision when most
+ * agents are busy walks the free ones only, not every agent of the pool.
+ */
+function indexed(view: AgentView): boolean {
+  return offerableReason(view) === null && view.state.active < view.agent.capacity
 }
 
 function inPool(view: AgentView, pool: string): boolean {

@@ -136,14 +136,18 @@ export interface StrategyCommit {
 }
 
 /**
- * The live, in-memory index a strategy keeps over the offerable agents of one pool. The engine keeps
+ * The live, in-memory index a strategy keeps over the offerable agents of one pool that have room
+ * for one more lead (fewer active leads than their capacity). The engine keeps
  * it up to date and asks it for candidates in preference order; each decision costs the strategy
  * only the candidates it yields, so large pools stay fast.
  */
 export interface StrategyIndex {
   /** An agent became offerable, or its record or runtime state changed. */
   upsert(view: AgentView): void
-  /** An agent is no longer offerable (offline, on break, removed, on a call at the provider). */
+  /**
+   * An agent is no longer offerable (offline, on break, removed, on a call at the provider) or is
+   * at capacity; it is upserted again when it can take a lead.
+   */
   remove(agentId: string): void
   /**
    * The offerable agents in preference order, lazily: the engine stops at the first that passes

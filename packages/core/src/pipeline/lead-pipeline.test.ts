@@ -352,7 +352,9 @@ describe('routing: pools and required skills per lead', () => {
     // The process record shows it with the distribution step.
     await vi.advanceTimersByTimeAsync(0)
     const record = await app.tracking.process(es.processId)
-    expect(record?.steps.find((s) => s.name === 'distribute')?.detail).toMatchObject({ routing: { pool: 'es' } })
+    expect(record?.steps.find((s) => s.name === 'distribute')?.detail).toMatchObject({
+      routing: { pool: 'es' },
+    })
   })
 
   it('routes by distribution.route, which submitLead({ routing }) overrides', async () => {
