@@ -74,6 +74,7 @@ export interface QueueOps {
   removeQueued(ns: string, queue: string, id: string, options?: StorageCallOptions): Promise<boolean>
   listQueue<T>(ns: string, queue: string, options: ListQueueOptions): Promise<QueueItem<T>[]>
   queueSize(ns: string, queue: string, options?: StorageCallOptions): Promise<number>
+  queuePosition(ns: string, queue: string, id: string, options?: StorageCallOptions): Promise<number | null>
 }
 
 /** Creates the queue operations on the driver's context. @internal */
@@ -146,6 +147,12 @@ export function queueOps(ctx: DriverContext): QueueOps {
     ) AS l
     ORDER BY l.priority, l.score, l.seq OFFSET $4 LIMIT $5`
   const sizeSql = `SELECT count(*) AS size FROM ${T} AS q WHERE q.ns = $1 AND q.queue = $2`
+  // The items before it in queue order (priority, score, seq), claimed ones included, plus one.
+  const positionSql = `SELECT 1 + (
+      SELECT count(*) FROM ${T} AS q
+      WHERE q.ns = t.ns AND q.queue = t.queue AND (q.priority, q.score, q.seq) < (t.priority, t.score, t.seq)
+    ) AS position
+    FROM ${T} AS t WHERE t.ns = $1 AND t.queue = $2 AND t.id = $3`
 
   return {
     async enqueue<T>(ns: string, queue: string, input: EnqueueInput<T>, options?: StorageCallOptions) {
@@ -273,6 +280,13 @@ export function queueOps(ctx: DriverContext): QueueOps {
       assertName(queue, 'queue')
       const { rows } = await ctx.run('queueSize', sizeSql, [ns, queue], options)
       return num(rows[0]!.size)
+    },
+
+    async queuePosition(ns: string, queue: string, id: string, options?: StorageCallOptions) {
+      assertName(queue, 'queue')
+      if (!isText(id)) return null
+      const { rows } = await ctx.run('queuePosition', positionSql, [ns, queue, id], options)
+      return rows[0] === undefined ? null : num(rows[0].position)
     },
   }
 }

@@ -324,6 +324,10 @@ export function postgresStorage(options: PostgresStorageOptions = {}): PostgresS
       begin(ns, call)
       return queues.listQueue(ns, queue, call)
     },
+    async queuePosition(ns, queue, id, call) {
+      begin(ns, call)
+      return queues.queuePosition(ns, queue, id, call)
+    },
     async queueSize(ns, queue, call) {
       begin(ns, call)
       return queues.queueSize(ns, queue, call)

@@ -285,6 +285,18 @@ return out
 `,
 )
 
+/** ARGV: id. Returns the item's 1-based position in queue order, or nil when absent. */
+export const POSITION = queueScript(
+  'queuePosition',
+  `
+local raw = redis.call('HGET', KEYS[1], ARGV[1])
+if not raw then return nil end
+local rank = redis.call('ZRANK', KEYS[2], string.sub(raw, 1, 48) .. ARGV[1])
+if not rank then return nil end
+return rank + 1
+`,
+)
+
 /** The operations of one queue, bound to its keys. @internal */
 export class RedisQueue {
   private readonly keys: string[]
@@ -391,6 +403,13 @@ export class RedisQueue {
     assertInteger(limit, 'limit', 1)
     const reply = (await this.run(LIST_ITEMS, [String(offset), String(limit)])) as string[]
     return parseItems<T>(reply)
+  }
+
+  /** The 1-based position of an item in queue order (claimed ones included), or `null`. */
+  async position(id: string): Promise<number | null> {
+    if (!isName(id)) return null
+    const reply = await this.run(POSITION, [id])
+    return reply === null ? null : Number(reply)
   }
 
   /** How many items the queue holds, claimed ones included. */

@@ -140,6 +140,7 @@ export function redisStorage(options: RedisStorageOptions = {}): StorageV1 {
     removeQueued: (ns, name, id, options) => call(ns, options, () => queue(ns, name).remove(id)),
     listQueue: (ns, name, options = {}) => call(ns, options, () => queue(ns, name).list(options)),
     queueSize: (ns, name, options) => call(ns, options, () => queue(ns, name).size()),
+    queuePosition: (ns, name, id, options) => call(ns, options, () => queue(ns, name).position(id)),
 
     append: (ns, name, record, options) =>
       call(ns, options, () => appendRecord(ctx, ns, stream(name), record)),

@@ -997,6 +997,10 @@ export function createLeadPipeline(deps: LeadPipelineDeps): LeadPipeline {
 
   /** The lead's place in the queue, when it is among the first {@link POSITION_DEPTH}. */
   async function positionOf(processId: string): Promise<number | undefined> {
+    if (storage.queuePosition !== undefined) {
+      const position = await storage.queuePosition(ns, LEADS, processId)
+      return position === null || position > POSITION_DEPTH ? undefined : position
+    }
     const items = await storage.listQueue(ns, LEADS, { limit: POSITION_DEPTH })
     const index = items.findIndex((item) => item.id === processId)
     return index < 0 ? undefined : index + 1

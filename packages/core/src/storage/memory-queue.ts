@@ -186,6 +186,14 @@ export class MemoryQueue {
   }
 
   /** Items in queue order, claimed ones included. */
+  /** The 1-based position of an item in queue order, or `null` when absent. */
+  position(id: string): number | null {
+    const item = this.items.get(id)
+    if (item === undefined) return null
+    const index = this.all.indexOf(item)
+    return index < 0 ? null : index + 1
+  }
+
   list<T>(offset: number, limit: number, now: number): QueueItem<T>[] {
     if (!Number.isInteger(offset) || offset < 0) throw invalid('offset must be a non-negative integer')
     if (!Number.isInteger(limit) || limit < 1) throw invalid('limit must be a positive integer')

@@ -170,6 +170,10 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageV1 {
       begin(ns, options)
       return queueOf(ns, queue).size
     },
+    async queuePosition(ns, queue, id, options) {
+      begin(ns, options)
+      return queueOf(ns, queue).position(id)
+    },
 
     async append(ns, stream, record, options) {
       begin(ns, options)

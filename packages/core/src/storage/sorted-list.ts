@@ -90,6 +90,19 @@ export class SortedList<T> {
     return out
   }
 
+  /** The position of an element (found by comparison, then by identity), or -1 when absent. */
+  indexOf(value: T): number {
+    const chunks = this.chunks
+    if (chunks.length === 0) return -1
+    const index = this.chunkFor(value)
+    const chunk = chunks[index]!
+    const position = this.lowerBound(chunk, value)
+    if (chunk[position] !== value) return -1
+    let before = 0
+    for (let k = 0; k < index; k++) before += chunks[k]!.length
+    return before + position
+  }
+
   /** Every element, in order. */
   *[Symbol.iterator](): IterableIterator<T> {
     for (const chunk of this.chunks) yield* chunk

@@ -339,6 +339,12 @@ export interface StorageV1 {
   listQueue<T = unknown>(ns: string, queue: string, options?: ListQueueOptions): Promise<QueueItem<T>[]>
   /** Counts the items of a queue, claimed ones included. */
   queueSize(ns: string, queue: string, options?: StorageCallOptions): Promise<number>
+  /**
+   * Optional. The 1-based position of an item in queue order, claimed ones included (its index in
+   * `listQueue` plus one), or `null` when the queue does not hold it: one item's place without
+   * listing the items before it. Without it, callers list the queue.
+   */
+  queuePosition?(ns: string, queue: string, id: string, options?: StorageCallOptions): Promise<number | null>
 
   /** Appends a record to a stream. */
   append<T = unknown>(

@@ -285,6 +285,31 @@ export function queueConformance(run: WithStorage): void {
     )
 
     it(
+      'gives the position of an item in queue order, claimed ones included (queuePosition, when offered)',
+      run(async ({ storage, ns }) => {
+        if (storage.queuePosition === undefined) return
+        // Enough items to span several internal chunks or pages, ties broken by enqueue order.
+        const items = Array.from({ length: 600 }, (_, index): [string, number] => [
+          `p${index}`,
+          (index * 7) % 5,
+        ])
+        await enqueueAll(storage, ns, items)
+        await storage.updateQueued(ns, Q, 'p599', { score: -1 })
+        const [claimed] = await storage.claim(ns, Q, { leaseMs: LONG_LEASE_MS })
+        const listed = (await storage.listQueue(ns, Q, { limit: 600 })).map((item) => item.id)
+        expect(listed[0]).toBe(claimed?.id)
+        for (const index of [0, 1, 2, 255, 256, 257, 511, 512, 513, 598, 599]) {
+          expect(await storage.queuePosition(ns, Q, listed[index]!), listed[index]).toBe(index + 1)
+        }
+        expect(await storage.queuePosition(ns, Q, 'absent')).toBeNull()
+        expect(await storage.queuePosition(ns, 'no-such-queue', 'p1')).toBeNull()
+        await storage.removeQueued(ns, Q, listed[1]!)
+        expect(await storage.queuePosition(ns, Q, listed[1]!)).toBeNull()
+        expect(await storage.queuePosition(ns, Q, listed[2]!)).toBe(2)
+      }),
+    )
+
+    it(
       'counts items, claimed ones included',
       run(async ({ storage, ns }) => {
         expect(await storage.queueSize(ns, Q)).toBe(0)
