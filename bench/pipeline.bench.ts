@@ -8,6 +8,11 @@
  *    answered the dial request, p50, divided by the round trip (`rtt`), beside a sequential
  *    baseline measured in the same run: fetch agent statuses, create the contact, then dial.
  *
+ * 3. Backlog: the same 1,000 agents all on calls that last an hour, then 5,000 leads submitted
+ *    (50 in flight), every one of them queued: what a burst costs when nobody is free (the
+ *    decision that finds nobody, the enqueue, the lead's queue position, its record), in leads/s
+ *    and submitLead latency p99.
+ *
  * `pnpm bench pipeline [--json] [--leads N]`
  */
 import { createLeadCall, memoryStorage, seededRandom, simulatedTelephony } from '@leadcall/core'
@@ -111,5 +116,49 @@ async function criticalPath() {
   report({ name: 'critical-path', value, unit: 'rtt', baseline, ratio: value / baseline })
 }
 
+async function backlog() {
+  const BACKLOG = 5_000
+  const app = createLeadCall({
+    storage: memoryStorage(),
+    telephony: simulatedTelephony({ seed: 3, latencyMs: 0, ringMs: 3_600_000, agentAnswerRate: 1 }),
+    distribution: { random: seededRandom(3) },
+    compliance: { callingHours: false },
+    pipeline: { presencePollMs: 0 },
+  })
+  for (let i = 0; i < AGENTS; i++)
+    await app.agents.upsert({
+      id: `agent-${String(i).padStart(4, '0')}`,
+      name: `Agent ${i}`,
+      status: 'available',
+    })
+  // Every agent gets a call that rings for an hour.
+  for (let i = 0; i < AGENTS; i++) await app.submitLead({ name: `Busy ${i}`, phone: phone(700_000 + i) })
+  const latencies: number[] = []
+  let next = 0
+  let queued = 0
+  const start = performance.now()
+  const worker = async () => {
+    while (next < BACKLOG) {
+      const i = next++
+      const t = performance.now()
+      const result = await app.submitLead({ name: `Waiting ${i}`, phone: phone(800_000 + i) })
+      latencies.push(performance.now() - t)
+      if (result.status === 'queued') queued++
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+  }
+  await Promise.all(Array.from({ length: IN_FLIGHT }, worker))
+  const elapsed = performance.now() - start
+  if (queued !== BACKLOG) throw new Error(`backlog: ${BACKLOG - queued} leads were not queued`)
+  await app.close()
+  report({
+    name: 'pipeline.backlog.submitLead.throughput',
+    value: (BACKLOG / elapsed) * 1000,
+    unit: 'leads/s',
+  })
+  report({ name: 'pipeline.backlog.submitLead.p99', value: percentile(latencies, 99), unit: 'ms' })
+}
+
 await criticalPath()
 await throughput()
+await backlog()
