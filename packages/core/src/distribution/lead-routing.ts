@@ -55,8 +55,10 @@ export async function routingOf(
       value = await route(lead)
     } catch (error) {
       if (LeadCallError.isInstance(error)) throw error
+      // The router's own message stays in `cause` (logged, never sent): it may say more than a
+      // sender should learn.
       throw new LeadCallError('VALIDATION_FAILED', {
-        message: `distribution.route failed for this lead: ${error instanceof Error ? error.message : String(error)}`,
+        message: 'distribution.route failed for this lead',
         cause: error,
       })
     }

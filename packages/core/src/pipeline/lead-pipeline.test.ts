@@ -442,6 +442,8 @@ describe('routing: pools and required skills per lead', () => {
         (e: unknown) => e,
       )
       expect(isLeadCallError(error) && error.code, JSON.stringify(routing ?? input)).toBe(code)
+      // A router's own message is kept as the cause, never in what a sender is told.
+      expect(String((error as Error).message)).not.toContain('lookup failed')
     }
     expect(await app.queue.list()).toEqual([])
     expect((await app.tracking.stats()).openProcesses).toBe(0)
