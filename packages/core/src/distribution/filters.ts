@@ -32,9 +32,17 @@ export function offerableReason(view: AgentView): FilterReason | null {
 
 /** True when the agent has every required skill at the required level or above. */
 export function hasSkills(view: AgentView, required: SkillRequirements | undefined): boolean {
+  return meetsSkills(view.agent.skills, required)
+}
+
+/** True when `skills` has every required skill at the required level or above. @internal */
+export function meetsSkills(
+  skills: Readonly<Record<string, number>>,
+  required: SkillRequirements | undefined,
+): boolean {
   if (!required) return true
   for (const skill in required) {
-    if ((view.agent.skills[skill] ?? -1) < (required[skill] ?? 0)) return false
+    if ((skills[skill] ?? -1) < (required[skill] ?? 0)) return false
   }
   return true
 }

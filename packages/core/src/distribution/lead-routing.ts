@@ -3,6 +3,7 @@ import { type Agent, SkillsSchema } from '../domain/agent.js'
 import type { Lead } from '../domain/lead.js'
 import { LeadCallError } from '../errors/lead-call-error.js'
 import { validationError } from '../errors/validation.js'
+import { meetsSkills } from './filters.js'
 
 /**
  * Zod schema of where a lead may go: a pool of agents and the skills its agent needs. Both are
@@ -76,8 +77,5 @@ export async function routingOf(
 /** True when `agent` may take a lead routed so: in its pool, with its skills. @internal */
 export function fitsRouting(agent: Agent, routing: LeadRouting): boolean {
   if (routing.pool !== undefined && !agent.pools.includes(routing.pool)) return false
-  for (const skill in routing.requiredSkills) {
-    if ((agent.skills[skill] ?? -1) < (routing.requiredSkills[skill] ?? 0)) return false
-  }
-  return true
+  return meetsSkills(agent.skills, routing.requiredSkills)
 }

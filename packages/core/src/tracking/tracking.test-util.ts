@@ -411,3 +411,15 @@ export function expectSeries(
     ])
   }
 }
+
+/** Checks a series by agent (assigned, answered, failed) against the brute force's agents. */
+export function expectAgentSeries(
+  series: readonly { key: string; totalProcesses: number; successfulCalls: number; failedCalls: number }[],
+  agents: BruteFigures['agents'],
+) {
+  expect(
+    Object.fromEntries(series.map((s) => [s.key, [s.totalProcesses, s.successfulCalls, s.failedCalls]])),
+  ).toEqual(
+    Object.fromEntries(Object.entries(agents).map(([id, a]) => [id, [a.assigned, a.answered, a.failed]])),
+  )
+}
