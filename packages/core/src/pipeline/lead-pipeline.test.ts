@@ -159,6 +159,69 @@ describe('submitLead', () => {
       status: 'dialing',
     })
   })
+
+  it('creates the lead when the open process of its number closes between the lost check and the read', async () => {
+    const inner = memoryStorage()
+    let closeOnRead = false
+    const storage: StorageV1 = {
+      ...inner,
+      async get(ns, key, options) {
+        if (closeOnRead && key.startsWith('open-phone:')) {
+          closeOnRead = false
+          // The open process ends right here: its key goes, as a closing process deletes it.
+          await inner.atomic(ns, { mutations: [{ type: 'delete', key }] })
+          return null
+        }
+        return inner.get(ns, key, options)
+      },
+    }
+    const { app } = setup({ storage })
+    await agents(app, ['ann', 'bob'])
+    const first = await app.submitLead({ name: 'A', phone: '+1 212 555 0103' })
+    closeOnRead = true
+    const second = await app.submitLead({ name: 'A again', phone: '+1 212 555 0103' })
+    expect(closeOnRead).toBe(false)
+    expect(second.processId).not.toBe(first.processId)
+    expect(second.duplicate).toBeUndefined()
+    await expect(inner.get(app.tenant, 'open-phone:+12125550103')).resolves.toMatchObject({
+      value: second.processId,
+    })
+  })
+
+  it('takes over the open-process key of a number whose process no longer exists', async () => {
+    const { app, storage } = setup()
+    await agents(app, ['ann'])
+    await storage.atomic(app.tenant, {
+      mutations: [{ type: 'set', key: 'open-phone:+12125550104', value: 'gone' }],
+    })
+    const result = await app.submitLead({ name: 'A', phone: '+1 212 555 0104' })
+    expect(result.status).toBe('dialing')
+    await expect(storage.get(app.tenant, 'open-phone:+12125550104')).resolves.toMatchObject({
+      value: result.processId,
+    })
+  })
+
+  it('answers a redelivery whose process has expired with DUPLICATE_LEAD, never a second call', async () => {
+    const { app, telephony } = setup({ config: { pipeline: { closedRetentionMs: 60_000 } } })
+    await agents(app, ['ann'])
+    const first = await app.submitLead({
+      name: 'A',
+      phone: '+1 212 555 0105',
+      source: 'ghl',
+      externalId: 'x-9',
+    })
+    await vi.advanceTimersByTimeAsync(20_000)
+    await expect(app.process(first.processId)).resolves.toMatchObject({ status: 'completed' })
+    await vi.advanceTimersByTimeAsync(120_000)
+    await expect(app.process(first.processId)).resolves.toBeNull()
+    const dials = telephony.stats.dials
+    const error = await app
+      .submitLead({ name: 'A', phone: '+1 212 555 0105', source: 'ghl', externalId: 'x-9' })
+      .catch((e: unknown) => e)
+    expect(isLeadCallError(error, 'DUPLICATE_LEAD')).toBe(true)
+    expect((error as { details: { processId: string } }).details.processId).toBe(first.processId)
+    expect(telephony.stats.dials).toBe(dials)
+  })
 })
 
 describe('compliance', () => {

@@ -149,6 +149,15 @@ const POSITION_DEPTH = 500
 /** One entry per submission still on its first run: the lease another worker takes over from. */
 const INFLIGHT = 'inflight'
 const MAX_CAS = 50
+/** How often a lead is written again when the open process of its number closes in the meantime. */
+const CREATE_ATTEMPTS = 3
+
+/** The open process a new lead would have joined closed in the meantime. */
+interface Vanished {
+  vanished: true
+  /** The version of the open-process key it left behind, or null when it is gone. */
+  openVersion: string | null
+}
 /** How often the end of a call is taken in again when the process's save keeps losing races. */
 const MAX_SETTLE = 8
 /** When a lead's calling window never opens, how long until it is looked at again: a day. */
@@ -307,19 +316,54 @@ export function createLeadPipeline(deps: LeadPipelineDeps): LeadPipeline {
     const routing = await routingOf(lead, options.routing, deps.route)
     const normalized = outcome('done', receivedAt)
 
-    const checks: AtomicCheck[] = []
-    const mutations: AtomicMutation[] = []
     const dedupeKeys: string[] = []
     if (options.idempotencyKey !== undefined)
       dedupeKeys.push(k.byKey(String(options.idempotencyKey).slice(0, 200)))
     if (lead.externalId !== undefined) dedupeKeys.push(k.bySource(lead.source, lead.externalId))
+    const openPhoneKey = k.openPhone(lead.phone)
+    // The open process of this number may close between a lost check and the read of its owner: the
+    // number is free again, so the lead is created on the next try. A key left by a process that no
+    // longer exists or is closed is taken over (checked at the version read), never waited on.
+    let openVersion: string | null = null
+    for (let attempt = 1; ; attempt++) {
+      const created = await createProcess(
+        lead,
+        routing,
+        receivedAt,
+        dedupeKeys,
+        { key: openPhoneKey, version: openVersion },
+        options,
+      )
+      if (!('vanished' in created)) return created
+      openVersion = created.openVersion
+      if (attempt === CREATE_ATTEMPTS)
+        throw new LeadCallError('RATE_LIMITED', { message: 'The lead is being received concurrently; retry' })
+    }
+  }
+
+  /**
+   * Writes a new process (its dedupe keys, its number's open-process key, its lease) and runs it, or
+   * answers the process it duplicates; `vanished` when the open process of the number closed in
+   * between, with the version of the key it left (null when none).
+   */
+  async function createProcess(
+    lead: ProcessState['lead'],
+    routing: ProcessState['routing'],
+    receivedAt: number,
+    dedupeKeys: string[],
+    open: AtomicCheck,
+    options: StorageCallOptions,
+  ): Promise<SubmitLeadResult | Vanished> {
+    const openPhoneKey = open.key
+    const processId = randomUUID()
+    const checks: AtomicCheck[] = []
+    const mutations: AtomicMutation[] = []
     for (const key of dedupeKeys) {
       checks.push({ key, version: null })
       mutations.push({ type: 'set', key, value: processId, ttlMs: config.dedupeWindowMs })
     }
-    const openPhoneKey = k.openPhone(lead.phone)
     if (config.joinOpenProcess) {
-      checks.push({ key: openPhoneKey, version: null })
+      checks.push(open)
       mutations.push({ type: 'set', key: openPhoneKey, value: processId })
     }
     const state: ProcessState = {
@@ -329,7 +373,7 @@ export function createLeadPipeline(deps: LeadPipelineDeps): LeadPipeline {
       receivedAt,
       updatedAt: receivedAt,
       lead,
-      steps: { normalize: normalized, deduplicate: outcome('done', receivedAt) },
+      steps: { normalize: outcome('done', receivedAt), deduplicate: outcome('done', receivedAt) },
       tried: [],
       ...(routing === undefined ? {} : { routing }),
       dials: 0,
@@ -374,16 +418,22 @@ export function createLeadPipeline(deps: LeadPipelineDeps): LeadPipeline {
     dedupeKeys: string[],
     openPhoneKey: string,
     options: StorageCallOptions,
-  ): Promise<SubmitLeadResult> {
+  ): Promise<SubmitLeadResult | Vanished> {
     const redelivery = dedupeKeys.find((key) => conflicts.includes(key))
     const key = redelivery ?? openPhoneKey
     const owner = await storage.get<string>(ns, key, options)
     const first = owner ? await load(owner.value, options) : null
-    if (!first) {
-      // The first process vanished in between (retention): nothing to join; ask to retry.
-      throw new LeadCallError('RATE_LIMITED', { message: 'The lead is being received concurrently; retry' })
+    if (redelivery) {
+      if (first) return resultOf(first.value, true)
+      // Received before, its record since expired (closedRetentionMs shorter than dedupeWindowMs):
+      // still the same lead, never a second call.
+      throw new LeadCallError('DUPLICATE_LEAD', {
+        message: 'This lead was received before; its process has expired',
+        details: owner ? { processId: owner.value } : {},
+      })
     }
-    if (redelivery) return resultOf(first.value, true)
+    if (!first || !OPEN_STATUSES.has(first.value.status))
+      return { vanished: true, openVersion: owner?.version ?? null }
     throw new LeadCallError('DUPLICATE_LEAD', {
       message: 'A call process for this phone number is still open',
       details: { processId: first.value.processId, status: first.value.status },
