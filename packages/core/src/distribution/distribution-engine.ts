@@ -197,6 +197,13 @@ export interface DistributionEngineDeps {
     kind: 'rejected' | 'timed_out',
     code: LeadCallErrorCode,
   ) => Promise<boolean>
+  /**
+   * Asked when a reservation's timeout comes before it was accepted: true when the lead's owner has
+   * already put it to use (the lead pipeline: its call was placed, and the acceptance that followed
+   * was lost, e.g. to contention). The reservation is then accepted late instead of timed out: an
+   * agent on a call is never freed by a lapsed timer.
+   */
+  isInUse?: (ref: ReservationRef, reservationId: string) => Promise<boolean>
 }
 
 /** The engine plus the hook the agents API calls after every agent write. */
@@ -665,6 +672,13 @@ export function createDistributionEngine(deps: DistributionEngineDeps): Distribu
     const agentId = decodeReservationId(reservationId)
     if (agentId === undefined) throw closedReservation(reservationId)
     await ensureLoaded(options)
+    if (kind === 'timed_out' && deps.isInUse) {
+      const open = roster.get(agentId)?.view.state.reservations[reservationId]
+      if (open?.status === 'reserved' && (await deps.isInUse(open, reservationId))) {
+        await acceptReservation(reservationId, options, true)
+        return { status: 'handed_over' }
+      }
+    }
     // Set while committing: another offer of the same group is still open (or already won).
     let groupStillOpen = false
     const ended = await updateState(
@@ -757,6 +771,97 @@ export function createDistributionEngine(deps: DistributionEngineDeps): Distribu
     return { status: 'failed', error }
   }
 
+  /** Accepts a reservation: withdraws the other offers of its group; `late` ignores its expiry. */
+  async function acceptReservation(
+    reservationId: string,
+    options: StorageCallOptions | undefined,
+    late: boolean,
+  ): Promise<Assignment & { decidedAt: string }> {
+    const agentId = decodeReservationId(reservationId)
+    if (agentId === undefined) throw closedReservation(reservationId)
+    await ensureLoaded(options)
+    const withdrawn: { reservationId: string; agentId: string }[] = []
+    const accepted = await updateState(
+      agentId,
+      (state, at) => {
+        const ref = state.reservations[reservationId]
+        if (!ref) return null
+        if (ref.status === 'accepted') return { state, result: { ref, already: true } }
+        // A late acceptance is of a reservation already in use (see `isInUse`).
+        if (ref.expiresAt <= at && !late) return null
+        return {
+          state: {
+            ...state,
+            // The streak of missed offers ends with a call the agent answers (see `complete`),
+            // not with the acceptance: a dial is accepted before the agent's phone rings.
+            reservations: { ...state.reservations, [reservationId]: acceptedRef(ref) },
+            stats: { ...state.stats, accepted: state.stats.accepted + 1 },
+          },
+          result: { ref, already: false },
+        }
+      },
+      async () => {
+        withdrawn.length = 0
+        const ref = roster.get(agentId)?.view.state.reservations[reservationId]
+        if (!ref?.group || ref.status === 'accepted') return { checks: [], mutations: [] }
+        const groupKey = keys.offerGroup(ref.group)
+        const group = await storage.get<OfferGroup>(ns, groupKey, options)
+        if (!group) return null
+        if (group.value.winner !== undefined && group.value.winner !== reservationId) return null
+        const checks: AtomicCheck[] = [{ key: groupKey, version: group.version }]
+        const mutations: AtomicMutation[] = [
+          { type: 'set', key: groupKey, value: { ...group.value, winner: reservationId } },
+        ]
+        for (const member of group.value.members) {
+          if (member.reservationId === reservationId) continue
+          const other = roster.get(member.agentId)
+          const otherRef = other?.view.state.reservations[member.reservationId]
+          if (!other || !otherRef) continue
+          checks.push({ key: keys.agentState(member.agentId), version: other.stateVersion })
+          mutations.push({
+            type: 'set',
+            key: keys.agentState(member.agentId),
+            value: withoutReservation(other.view.state, member.reservationId),
+          })
+          withdrawn.push(member)
+        }
+        return { checks, mutations }
+      },
+      options,
+    )
+    if (!accepted) throw closedReservation(reservationId)
+    const { ref, already } = accepted
+    if (!already) {
+      timeouts.delete(reservationId)
+      const at = iso(now())
+      // The withdrawn agents' states were written in the same commit: refresh them.
+      if (withdrawn.length > 0)
+        await reload(
+          withdrawn.map((w) => keys.agentState(w.agentId)),
+          options,
+        )
+      for (const w of withdrawn) {
+        timeouts.delete(w.reservationId)
+        events.emit('reservation.withdrawn', {
+          reservationId: w.reservationId,
+          processId: ref.processId,
+          agentId: w.agentId,
+          attempt: ref.attempt,
+          reason: 'another agent accepted',
+          at,
+        })
+      }
+      events.emit('reservation.accepted', {
+        reservationId,
+        processId: ref.processId,
+        agentId,
+        attempt: ref.attempt,
+        at,
+      })
+    }
+    return { ...toAssignment(reservationId, agentId, ref, 'accepted'), decidedAt: iso(now()) }
+  }
+
   const engine: DistributionEngine = {
     onAgentWrite(id, entry) {
       if (!loading) return // the roster is loaded from storage on first use
@@ -771,89 +876,8 @@ export function createDistributionEngine(deps: DistributionEngineDeps): Distribu
       return runDecision(input, 1, [])
     },
 
-    async accept(reservationId, options) {
-      const agentId = decodeReservationId(reservationId)
-      if (agentId === undefined) throw closedReservation(reservationId)
-      await ensureLoaded(options)
-      const withdrawn: { reservationId: string; agentId: string }[] = []
-      const accepted = await updateState(
-        agentId,
-        (state, at) => {
-          const ref = state.reservations[reservationId]
-          if (!ref) return null
-          if (ref.status === 'accepted') return { state, result: { ref, already: true } }
-          if (ref.expiresAt <= at) return null
-          return {
-            state: {
-              ...state,
-              // The streak of missed offers ends with a call the agent answers (see `complete`),
-              // not with the acceptance: a dial is accepted before the agent's phone rings.
-              reservations: { ...state.reservations, [reservationId]: acceptedRef(ref) },
-              stats: { ...state.stats, accepted: state.stats.accepted + 1 },
-            },
-            result: { ref, already: false },
-          }
-        },
-        async () => {
-          withdrawn.length = 0
-          const ref = roster.get(agentId)?.view.state.reservations[reservationId]
-          if (!ref?.group || ref.status === 'accepted') return { checks: [], mutations: [] }
-          const groupKey = keys.offerGroup(ref.group)
-          const group = await storage.get<OfferGroup>(ns, groupKey, options)
-          if (!group) return null
-          if (group.value.winner !== undefined && group.value.winner !== reservationId) return null
-          const checks: AtomicCheck[] = [{ key: groupKey, version: group.version }]
-          const mutations: AtomicMutation[] = [
-            { type: 'set', key: groupKey, value: { ...group.value, winner: reservationId } },
-          ]
-          for (const member of group.value.members) {
-            if (member.reservationId === reservationId) continue
-            const other = roster.get(member.agentId)
-            const otherRef = other?.view.state.reservations[member.reservationId]
-            if (!other || !otherRef) continue
-            checks.push({ key: keys.agentState(member.agentId), version: other.stateVersion })
-            mutations.push({
-              type: 'set',
-              key: keys.agentState(member.agentId),
-              value: withoutReservation(other.view.state, member.reservationId),
-            })
-            withdrawn.push(member)
-          }
-          return { checks, mutations }
-        },
-        options,
-      )
-      if (!accepted) throw closedReservation(reservationId)
-      const { ref, already } = accepted
-      if (!already) {
-        timeouts.delete(reservationId)
-        const at = iso(now())
-        // The withdrawn agents' states were written in the same commit: refresh them.
-        if (withdrawn.length > 0)
-          await reload(
-            withdrawn.map((w) => keys.agentState(w.agentId)),
-            options,
-          )
-        for (const w of withdrawn) {
-          timeouts.delete(w.reservationId)
-          events.emit('reservation.withdrawn', {
-            reservationId: w.reservationId,
-            processId: ref.processId,
-            agentId: w.agentId,
-            attempt: ref.attempt,
-            reason: 'another agent accepted',
-            at,
-          })
-        }
-        events.emit('reservation.accepted', {
-          reservationId,
-          processId: ref.processId,
-          agentId,
-          attempt: ref.attempt,
-          at,
-        })
-      }
-      return { ...toAssignment(reservationId, agentId, ref, 'accepted'), decidedAt: iso(now()) }
+    accept(reservationId, options) {
+      return acceptReservation(reservationId, options, false)
     },
 
     reject(reservationId, options = {}) {

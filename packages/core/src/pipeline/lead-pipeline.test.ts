@@ -224,6 +224,55 @@ describe('submitLead', () => {
   })
 })
 
+describe('a lost acceptance', () => {
+  it('never frees an agent on a call: the reservation is accepted late, not timed out', async () => {
+    const inner = memoryStorage()
+    let refuseAcceptance = false
+    let refused = 0
+    // Every commit that accepts a reservation loses its race while refuseAcceptance is on.
+    const storage: StorageV1 = {
+      ...inner,
+      async atomic(ns, operation, options) {
+        const accepting = operation.mutations.find(
+          (m) =>
+            m.type === 'set' &&
+            m.key.includes('state') &&
+            Object.values(
+              (m.value as { reservations?: Record<string, { status: string }> }).reservations ?? {},
+            ).some((r) => r.status === 'accepted'),
+        )
+        if (refuseAcceptance && accepting) {
+          refused++
+          return { ok: false, conflicts: [accepting.key] }
+        }
+        return inner.atomic(ns, operation, options)
+      },
+    }
+    const { app, events } = setup({ storage, sim: { ringMs: 1_000, talkMs: 120_000 } })
+    app.on('reservation.timed_out', (e) => events.push(`timed_out:${e.agentId}`))
+    app.on('reservation.accepted', (e) => events.push(`accepted:${e.agentId}`))
+    await agents(app, ['ann'])
+    refuseAcceptance = true
+    const first = await app.submitLead(lead())
+    expect(first.status).toBe('dialing')
+    expect(refused).toBeGreaterThan(0)
+    expect(events).not.toContain('accepted:ann')
+    refuseAcceptance = false
+    // Past the reservation's 30 s timeout, Ann still talks to the first lead.
+    await vi.advanceTimersByTimeAsync(40_000)
+    expect(events).toContain('accepted:ann')
+    expect(events).not.toContain('timed_out:ann')
+    const second = await app.submitLead(lead())
+    expect(second.status).toBe('queued')
+    // The first call ends (its talk time is 120 s ± 50 %); Ann takes the second lead.
+    await vi.advanceTimersByTimeAsync(150_000)
+    expect(events).toContain('completed:ann')
+    await expect(app.process(second.processId)).resolves.toMatchObject({
+      status: expect.stringMatching(/dialing|in_call/),
+    })
+  })
+})
+
 describe('compliance', () => {
   it('blocks DNC numbers and prefixes, and turns VIPs urgent', async () => {
     const { app } = setup({

@@ -114,6 +114,8 @@ export interface LeadPipeline {
    * process is the pipeline's (it then decides what happens next), false for leads it does not own.
    */
   handleUnaccepted(processId: string, reservationId: string, kind: 'rejected' | 'timed_out'): Promise<boolean>
+  /** Whether the process's current attempt placed its call on this reservation (see the engine's `isInUse`). */
+  isInUse(processId: string, reservationId: string): Promise<boolean>
   start(): void
   stop(): void
 }
@@ -1571,6 +1573,16 @@ export function createLeadPipeline(deps: LeadPipelineDeps): LeadPipeline {
       return (await storage.get<CallSession>(ns, k.call(callId), options))?.value ?? null
     },
     queue,
+    async isInUse(processId, reservationId) {
+      const state = (await load(processId))?.value
+      const attempt = state?.attempt
+      return (
+        state !== undefined &&
+        OPEN_STATUSES.has(state.status) &&
+        attempt?.reservationId === reservationId &&
+        attempt.state === 'accepted'
+      )
+    },
     async handleUnaccepted(processId, reservationId, kind) {
       const entry = await load(processId)
       if (!entry) return false
