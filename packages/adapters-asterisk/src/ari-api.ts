@@ -7,7 +7,7 @@
  */
 import { Buffer } from 'node:buffer'
 import { LeadCallError, type LeadCallErrorCode } from '@leadcall/core'
-import ky, { HTTPError, TimeoutError } from 'ky'
+import type { HTTPError, TimeoutError } from 'ky'
 import { z } from 'zod'
 import {
   type AriBridge,
@@ -154,6 +154,16 @@ const MAX_BODY_IN_ERRORS = 300
 
 const seg = (value: string): string => encodeURIComponent(value)
 
+let kyModule: Promise<typeof import('ky')> | undefined
+/**
+ * ky, loaded on the first request rather than with the package: importing it reaches for the
+ * runtime's `fetch` classes, which Node loads lazily (undici), so a process starts without that cost.
+ */
+function loadKy(): Promise<typeof import('ky')> {
+  kyModule ??= import('ky')
+  return kyModule
+}
+
 /** Creates the REST client. @internal */
 export function createAriApi(config: AriApiConfig): AriApi {
   async function send<T>(operation: Operation<T>, signal?: AbortSignal): Promise<T | Expected> {
@@ -165,8 +175,9 @@ export function createAriApi(config: AriApiConfig): AriApi {
       if (value !== undefined) searchParams.set(name, value)
     const url = `${credentials.baseUrl}${operation.path}`
     let text: string
+    const ky = await loadKy()
     try {
-      const response = await ky(url, {
+      const response = await ky.default(url, {
         method: operation.method,
         ...(searchParams.size > 0 ? { searchParams } : {}),
         ...(operation.body === undefined ? {} : { json: operation.body }),
@@ -182,14 +193,22 @@ export function createAriApi(config: AriApiConfig): AriApi {
       })
       text = await response.text()
     } catch (error) {
-      if (error instanceof HTTPError) {
+      if (error instanceof ky.HTTPError) {
         const expected = operation.expected?.[error.response.status]
         if (expected !== undefined) {
           await error.response.body?.cancel().catch(() => undefined)
           return expected
         }
       }
-      throw await toLeadCallError(error, operation.name, operation.unknownOutcome, signal, secrets, config)
+      throw await toLeadCallError(
+        error,
+        operation.name,
+        operation.unknownOutcome,
+        signal,
+        secrets,
+        config,
+        ky,
+      )
     }
     if (!operation.schema) return undefined as T
     let json: unknown
@@ -382,11 +401,12 @@ async function toLeadCallError(
   signal: AbortSignal | undefined,
   secrets: readonly string[],
   config: AriApiConfig,
+  ky: { TimeoutError: typeof TimeoutError; HTTPError: typeof HTTPError },
 ): Promise<unknown> {
   // The caller's own abort (or the provider closing): its reason, untouched.
   if (signal?.aborted) return signal.reason
   if (LeadCallError.isInstance(error)) return error
-  if (error instanceof TimeoutError) {
+  if (error instanceof ky.TimeoutError) {
     return new LeadCallError('PROVIDER_TIMEOUT', {
       message: unknownOutcome
         ? `Asterisk did not answer the request to ${operation} within ${config.timeoutMs} ms; the phone may ring`
@@ -394,7 +414,7 @@ async function toLeadCallError(
       details: { operation, timeoutMs: config.timeoutMs },
     })
   }
-  if (error instanceof HTTPError) {
+  if (error instanceof ky.HTTPError) {
     const status = error.response.status
     let body = ''
     try {

@@ -7,7 +7,7 @@
  * @module
  */
 import { LeadCallError, type LeadCallErrorCode } from '@leadcall/core'
-import ky, { TimeoutError } from 'ky'
+import type { TimeoutError } from 'ky'
 import type { z } from 'zod'
 import type { CloudTalkRateLimiter, CloudTalkRequestPriority } from './cloudtalk-rate-limiter.js'
 import { CloudTalkLenientErrorSchema } from './cloudtalk-schemas.js'
@@ -181,6 +181,16 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   })
 }
 
+let kyModule: Promise<typeof import('ky')> | undefined
+/**
+ * ky, loaded on the first request rather than with the package: importing it reaches for the
+ * runtime's `fetch` classes, which Node loads lazily (undici), so a process starts without that cost.
+ */
+function loadKy(): Promise<typeof import('ky')> {
+  kyModule ??= import('ky')
+  return kyModule
+}
+
 /** Creates the REST client. @internal */
 export function createCloudTalkApi(config: CloudTalkApiConfig): CloudTalkApi {
   function basic(credentials: CloudTalkCredentials): string {
@@ -211,8 +221,9 @@ export function createCloudTalkApi(config: CloudTalkApiConfig): CloudTalkApi {
       let response: Response
       let text: string
       let observed: number | undefined
+      const ky = await loadKy()
       try {
-        response = await ky(url, {
+        response = await ky.default(url, {
           method: operation.method,
           ...(operation.json === undefined ? {} : { json: operation.json }),
           headers: { Authorization: authorization, Accept: 'application/json' },
@@ -244,7 +255,7 @@ export function createCloudTalkApi(config: CloudTalkApiConfig): CloudTalkApi {
           await sleep(backoff(attempt), signal)
           continue
         }
-        throw transportError(error, operation)
+        throw transportError(error, operation, ky.TimeoutError)
       }
       const resetAt = observed
       const json = parseJson(text)
@@ -285,9 +296,13 @@ export function createCloudTalkApi(config: CloudTalkApiConfig): CloudTalkApi {
     })
   }
 
-  function transportError(error: unknown, operation: CloudTalkOperation<z.ZodType>): LeadCallError {
+  function transportError(
+    error: unknown,
+    operation: CloudTalkOperation<z.ZodType>,
+    timeoutError: typeof TimeoutError,
+  ): LeadCallError {
     if (LeadCallError.isInstance(error)) return error
-    if (error instanceof TimeoutError) {
+    if (error instanceof timeoutError) {
       return new LeadCallError('PROVIDER_TIMEOUT', {
         message: operation.unknownOutcome
           ? `CloudTalk did not answer the request to ${operation.name} within ${config.timeoutMs} ms; the call may have been placed`

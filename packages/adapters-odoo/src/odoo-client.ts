@@ -8,7 +8,7 @@
  * @module
  */
 import { LeadCallError } from '@leadcall/core'
-import ky, { TimeoutError } from 'ky'
+import type { TimeoutError } from 'ky'
 import { z } from 'zod'
 import { buildJsonRpcCall, type OdooFaultDetails, parseJsonRpcResponse } from './odoo-jsonrpc.js'
 
@@ -64,6 +64,16 @@ export function faultDetailsOf(error: unknown): OdooFaultDetails | undefined {
   return typeof details?.reason === 'string' ? (details as OdooFaultDetails) : undefined
 }
 
+let kyModule: Promise<typeof import('ky')> | undefined
+/**
+ * ky, loaded on the first request rather than with the package: importing it reaches for the
+ * runtime's `fetch` classes, which Node loads lazily (undici), so a process starts without that cost.
+ */
+function loadKy(): Promise<typeof import('ky')> {
+  kyModule ??= import('ky')
+  return kyModule
+}
+
 /** Creates the client. @internal */
 export function createOdooClient(config: OdooClientConfig): OdooClient {
   let nextId = 1
@@ -110,8 +120,9 @@ export function createOdooClient(config: OdooClientConfig): OdooClient {
     const id = nextId++
     let response: Response
     let text: string
+    const ky = await loadKy()
     try {
-      response = await ky.post(config.endpoint, {
+      response = await ky.default.post(config.endpoint, {
         json: buildJsonRpcCall(service, method, args, id),
         headers: { Accept: 'application/json' },
         timeout: config.timeoutMs,
@@ -125,7 +136,7 @@ export function createOdooClient(config: OdooClientConfig): OdooClient {
       // The caller's own abort: rethrow its reason untouched.
       if (signal?.aborted) throw signal.reason
       if (config.closed.aborted) throw closedError()
-      throw transportError(error, operation)
+      throw transportError(error, operation, ky.TimeoutError)
     }
     if (!response.ok) throw httpError(response, text, operation)
     let json: unknown
@@ -140,9 +151,13 @@ export function createOdooClient(config: OdooClientConfig): OdooClient {
     return parseJsonRpcResponse(json, { id, secrets: [config.secret] })
   }
 
-  function transportError(error: unknown, operation: string): LeadCallError {
+  function transportError(
+    error: unknown,
+    operation: string,
+    timeoutError: typeof TimeoutError,
+  ): LeadCallError {
     if (LeadCallError.isInstance(error)) return error
-    if (error instanceof TimeoutError) {
+    if (error instanceof timeoutError) {
       return new LeadCallError('PROVIDER_TIMEOUT', {
         message: `Odoo did not answer ${operation} within ${config.timeoutMs} ms`,
         details: { operation, timeoutMs: config.timeoutMs },

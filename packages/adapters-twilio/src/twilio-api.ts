@@ -7,7 +7,7 @@
  */
 import { Buffer } from 'node:buffer'
 import { LeadCallError, type LeadCallErrorCode, scrubPii } from '@leadcall/core'
-import ky, { HTTPError, TimeoutError } from 'ky'
+import type { HTTPError, TimeoutError } from 'ky'
 import type { z } from 'zod'
 import {
   type TwilioCall,
@@ -120,6 +120,17 @@ interface Operation<S extends z.ZodType> {
 
 const MAX_BODY_IN_ERRORS = 2000
 
+let kyModule: Promise<typeof import('ky')> | undefined
+/**
+ * ky, loaded on the first request rather than with the package: importing it reaches for the
+ * runtime's `fetch` classes, which Node loads lazily (undici). A process that never calls Twilio,
+ * and every process until it does, starts without that cost.
+ */
+function loadKy(): Promise<typeof import('ky')> {
+  kyModule ??= import('ky')
+  return kyModule
+}
+
 /** Creates the REST client. @internal */
 export function createTwilioApi(config: TwilioApiConfig): TwilioApi {
   async function send<S extends z.ZodType>(
@@ -132,8 +143,9 @@ export function createTwilioApi(config: TwilioApiConfig): TwilioApi {
     const authorization = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`
     const url = `${config.baseUrl}/2010-04-01/Accounts/${credentials.accountSid}${operation.path}`
     let text: string
+    const ky = await loadKy()
     try {
-      const response = await ky(url, {
+      const response = await ky.default(url, {
         method: operation.method,
         body: operation.form,
         headers: { Authorization: authorization, Accept: 'application/json' },
@@ -160,7 +172,7 @@ export function createTwilioApi(config: TwilioApiConfig): TwilioApi {
       })
       text = await response.text()
     } catch (error) {
-      throw await toLeadCallError(error, operation, signal, secrets, config.timeoutMs)
+      throw await toLeadCallError(error, operation, signal, secrets, config.timeoutMs, ky)
     }
     let json: unknown
     try {
@@ -217,11 +229,12 @@ async function toLeadCallError(
   signal: AbortSignal | undefined,
   secrets: readonly string[],
   timeoutMs: number,
+  ky: { TimeoutError: typeof TimeoutError; HTTPError: typeof HTTPError },
 ): Promise<unknown> {
   // The caller's own abort: rethrow its reason untouched, as every leadcall provider does.
   if (signal?.aborted) return signal.reason
   if (LeadCallError.isInstance(error)) return error
-  if (error instanceof TimeoutError) {
+  if (error instanceof ky.TimeoutError) {
     return new LeadCallError('PROVIDER_TIMEOUT', {
       message: operation.unknownOutcome
         ? `Twilio did not answer the request to ${operation.name} within ${timeoutMs} ms; the call may have been placed`
@@ -229,7 +242,7 @@ async function toLeadCallError(
       details: { operation: operation.name, timeoutMs },
     })
   }
-  if (error instanceof HTTPError) {
+  if (error instanceof ky.HTTPError) {
     const status = error.response.status
     let body = ''
     try {
