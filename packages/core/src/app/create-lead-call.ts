@@ -131,8 +131,8 @@ export function createLeadCall(config: LeadCallConfig = {}): LeadCallApp {
     setAgentStatus: (id, status, reason) => agents.setStatus(id, status, { source: 'system', reason }),
     handleUnaccepted: (ref, reservationId, kind) =>
       pipeline?.handleUnaccepted(ref.processId, reservationId, kind) ?? Promise.resolve(false),
-    isInUse: (ref, reservationId) =>
-      pipeline?.isInUse(ref.processId, reservationId) ?? Promise.resolve(false),
+    reservationUse: (ref, reservationId) =>
+      pipeline?.reservationUse(ref.processId, reservationId) ?? Promise.resolve(null),
   })
   const agents = createAgentsApi({ storage, ns, events, now, onWrite: distribution.onAgentWrite })
   pipeline = createLeadPipeline({

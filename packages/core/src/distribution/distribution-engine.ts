@@ -198,13 +198,17 @@ export interface DistributionEngineDeps {
     code: LeadCallErrorCode,
   ) => Promise<boolean>
   /**
-   * Asked when a reservation's timeout comes before it was accepted: true when the lead's owner has
-   * already put it to use (the lead pipeline: its call was placed, and the acceptance that followed
-   * was lost, e.g. to contention). The reservation is then accepted late instead of timed out: an
-   * agent on a call is never freed by a lapsed timer.
+   * Asked when a reservation's timeout comes before it was accepted: what the lead's owner is doing
+   * with it. `placed`: it is in use (the lead pipeline placed its call, and the acceptance that
+   * followed was lost, e.g. to contention): it is accepted late. `placing`: it is being put to use
+   * right now (the dial is in flight): it is extended by another `reservationTimeoutMs`. `null`: it
+   * times out. An agent on a call is never freed by a lapsed timer.
    */
-  isInUse?: (ref: ReservationRef, reservationId: string) => Promise<boolean>
+  reservationUse?: (ref: ReservationRef, reservationId: string) => Promise<ReservationUse | null>
 }
+
+/** What the owner of a lead does with a reservation whose timeout came: see `reservationUse`. */
+export type ReservationUse = 'placed' | 'placing'
 
 /** The engine plus the hook the agents API calls after every agent write. */
 export interface DistributionEngine extends DistributionApi {
@@ -672,10 +676,15 @@ export function createDistributionEngine(deps: DistributionEngineDeps): Distribu
     const agentId = decodeReservationId(reservationId)
     if (agentId === undefined) throw closedReservation(reservationId)
     await ensureLoaded(options)
-    if (kind === 'timed_out' && deps.isInUse) {
+    if (kind === 'timed_out' && deps.reservationUse) {
       const open = roster.get(agentId)?.view.state.reservations[reservationId]
-      if (open?.status === 'reserved' && (await deps.isInUse(open, reservationId))) {
+      const use = open?.status === 'reserved' ? await deps.reservationUse(open, reservationId) : null
+      if (use === 'placed') {
         await acceptReservation(reservationId, options, true)
+        return { status: 'handed_over' }
+      }
+      if (use === 'placing') {
+        await extendReservation(agentId, reservationId, options)
         return { status: 'handed_over' }
       }
     }
@@ -769,6 +778,25 @@ export function createDistributionEngine(deps: DistributionEngineDeps): Distribu
         at: iso(now()),
       })
     return { status: 'failed', error }
+  }
+
+  /** Gives a reservation being put to use another `reservationTimeoutMs` before it times out. */
+  async function extendReservation(agentId: string, reservationId: string, options?: StorageCallOptions) {
+    const expiresAt = await updateState(
+      agentId,
+      (state, at) => {
+        const ref = state.reservations[reservationId]
+        if (ref?.status !== 'reserved') return null
+        const extended = { ...ref, expiresAt: at + settings.reservationTimeoutMs }
+        return {
+          state: { ...state, reservations: { ...state.reservations, [reservationId]: extended } },
+          result: extended.expiresAt,
+        }
+      },
+      undefined,
+      options,
+    )
+    if (expiresAt !== undefined) timeouts.add(reservationId, expiresAt)
   }
 
   /** Accepts a reservation: withdraws the other offers of its group; `late` ignores its expiry. */

@@ -36,4 +36,18 @@ describe('keyed lock', () => {
     await expect(throwing).rejects.toThrow('sync boom')
     await expect(lock.run('k', async () => 42)).resolves.toBe(42)
   })
+
+  it('tells whether a key is held, by running or waiting work, until all of it ends', async () => {
+    const lock = createKeyedLock()
+    expect(lock.isHeld('k')).toBe(false)
+    let open!: () => void
+    const first = lock.run('k', () => new Promise<void>((resolve) => (open = resolve)))
+    const second = lock.run('k', async () => undefined)
+    expect(lock.isHeld('k')).toBe(true)
+    expect(lock.isHeld('other')).toBe(false)
+    open()
+    await first
+    await second
+    expect(lock.isHeld('k')).toBe(false)
+  })
 })

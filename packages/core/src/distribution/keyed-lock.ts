@@ -1,6 +1,8 @@
 /** Runs async functions one at a time per key, in call order. */
 export interface KeyedLock {
   run<T>(key: string, fn: () => Promise<T>): Promise<T>
+  /** Whether work holds `key` now (running, or waiting its turn). */
+  isHeld(key: string): boolean
 }
 
 /**
@@ -43,6 +45,9 @@ export function createKeyedLock(): KeyedLock {
       return new Promise((resolve, reject) => {
         queue.push(() => exec(key, fn).then(resolve, reject))
       })
+    },
+    isHeld(key) {
+      return waiting.has(key)
     },
   }
 }

@@ -273,6 +273,30 @@ describe('a lost acceptance', () => {
   })
 })
 
+describe('a dial slower than the reservation timeout', () => {
+  it('extends the reservation while the dial is on its way: the agent is never freed under it', async () => {
+    const { app, events } = setup({
+      sim: { latencyMs: 15_000, ringMs: 1_000, talkMs: 120_000 },
+      config: { distribution: { reservationTimeoutMs: 10_000 } },
+    })
+    app.on('reservation.timed_out', (e) => events.push(`timed_out:${e.agentId}`))
+    app.on('reservation.accepted', (e) => events.push(`accepted:${e.agentId}`))
+    await agents(app, ['ann'])
+    const pending = app.submitLead(lead())
+    // The reservation's 10 s pass while the provider has not answered yet.
+    await vi.advanceTimersByTimeAsync(12_000)
+    expect(events).not.toContain('timed_out:ann')
+    await vi.advanceTimersByTimeAsync(4_000)
+    const first = await pending
+    expect(first.status).toBe('dialing')
+    expect(events).toContain('accepted:ann')
+    expect(events).not.toContain('timed_out:ann')
+    // Ann is on that call: the next lead waits for her.
+    const second = await app.submitLead(lead())
+    expect(second.status).toBe('queued')
+  })
+})
+
 describe('compliance', () => {
   it('blocks DNC numbers and prefixes, and turns VIPs urgent', async () => {
     const { app } = setup({

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { CompliancePolicy } from '../compliance/compliance-policy.js'
-import type { DistributionEngine } from '../distribution/distribution-engine.js'
+import type { DistributionEngine, ReservationUse } from '../distribution/distribution-engine.js'
 import { createKeyedLock } from '../distribution/keyed-lock.js'
 import { fitsRouting, type LeadRouter, type LeadRouting, routingOf } from '../distribution/lead-routing.js'
 import type { Agent } from '../domain/agent.js'
@@ -114,8 +114,11 @@ export interface LeadPipeline {
    * process is the pipeline's (it then decides what happens next), false for leads it does not own.
    */
   handleUnaccepted(processId: string, reservationId: string, kind: 'rejected' | 'timed_out'): Promise<boolean>
-  /** Whether the process's current attempt placed its call on this reservation (see the engine's `isInUse`). */
-  isInUse(processId: string, reservationId: string): Promise<boolean>
+  /**
+   * What the process does with this reservation (see the engine's `reservationUse`): `placed` when
+   * its current attempt placed the call on it, `placing` while this process is dialing on it.
+   */
+  reservationUse(processId: string, reservationId: string): Promise<ReservationUse | null>
   start(): void
   stop(): void
 }
@@ -1573,15 +1576,14 @@ export function createLeadPipeline(deps: LeadPipelineDeps): LeadPipeline {
       return (await storage.get<CallSession>(ns, k.call(callId), options))?.value ?? null
     },
     queue,
-    async isInUse(processId, reservationId) {
+    async reservationUse(processId, reservationId) {
       const state = (await load(processId))?.value
       const attempt = state?.attempt
-      return (
-        state !== undefined &&
-        OPEN_STATUSES.has(state.status) &&
-        attempt?.reservationId === reservationId &&
-        attempt.state === 'accepted'
-      )
+      if (!state || !OPEN_STATUSES.has(state.status) || attempt?.reservationId !== reservationId) return null
+      if (attempt.state === 'accepted') return 'placed'
+      // Recorded, and this process works on it now: the dial is on its way (a slow provider).
+      if (attempt.state === 'recorded' && lock.isHeld(`p:${processId}`)) return 'placing'
+      return null
     },
     async handleUnaccepted(processId, reservationId, kind) {
       const entry = await load(processId)
