@@ -264,6 +264,25 @@ describe('agents at capacity', () => {
 })
 
 describe('reservations', () => {
+  it("leaves another instance's reservation to it, and times it out a timeout later should that one be gone", async () => {
+    // One store for both instances, which outlives the first one's close.
+    const storage: StorageV1 = { ...memoryStorage(), close: async () => undefined }
+    const owner = setup({ reservationTimeoutMs: 30_000 }, storage)
+    await addAgents(owner.app, [{ id: 'a' }, { id: 'b' }])
+    const decision = await owner.app.distribution.assign(lead())
+    expect(decision.assignments[0]?.agentId).toBe('a')
+    // The instance that made the reservation goes away before it times out.
+    await owner.app.close()
+    const other = setup({ reservationTimeoutMs: 30_000 }, storage)
+    await other.app.distribution.stats() // loads the roster, and the reservations in it
+    await vi.advanceTimersByTimeAsync(35_000)
+    expect(other.events).not.toContain('reservation.timed_out:a')
+    await vi.advanceTimersByTimeAsync(25_000)
+    expect(other.events).toContain('reservation.timed_out:a')
+    expect(other.events.at(-1)).toBe('agent.assigned:b')
+    await other.app.close()
+  })
+
   it('times out an unanswered offer and moves the lead to the next agent, never one already tried', async () => {
     const { app, events } = setup({ reservationTimeoutMs: 30_000 })
     await addAgents(app, [{ id: 'a' }, { id: 'b' }, { id: 'c' }])

@@ -13,7 +13,7 @@ import type {
 import { createIsoFormatter } from '../util/iso-time.js'
 import { candidateReason, type FilterReason, offerableReason } from './filters.js'
 import { createKeyedLock } from './keyed-lock.js'
-import { decodeReservationId, newGroupId, newReservationId } from './reservation-id.js'
+import { decodeReservationId, newGroupId, newInstanceId, newReservationId } from './reservation-id.js'
 import { emptyRuntimeState, Roster } from './roster.js'
 import type {
   AgentRuntimeState,
@@ -241,6 +241,8 @@ export function createDistributionEngine(deps: DistributionEngineDeps): Distribu
   const strategyStates = new Map<string, { value: unknown; version: string | null }>()
   // A timer's work never rejects unhandled: what fails (a closed store at shutdown) is retried by
   // the next due time or by the next process that loads the reservation.
+  /** This engine's instance, named in the reservations it makes (see `ReservationRef.owner`). */
+  const instanceId = newInstanceId()
   const timeouts = new TimeoutSchedule(now, () => void engine.processTimeouts().catch(() => undefined))
   const defaultStateKey = keys.strategyState(strategy.name, undefined)
   let loading: Promise<void> | undefined
@@ -299,7 +301,11 @@ export function createDistributionEngine(deps: DistributionEngineDeps): Distribu
 
   function scheduleReservations(view: AgentView) {
     for (const [id, ref] of Object.entries(view.state.reservations)) {
-      if (ref.status === 'reserved') timeouts.add(id, ref.expiresAt)
+      if (ref.status !== 'reserved') continue
+      // Another instance's reservation is its own to time out (it may be extending it right now):
+      // this one steps in a timeout later, should that instance have died.
+      const mine = ref.owner === undefined || ref.owner === instanceId
+      timeouts.add(id, mine ? ref.expiresAt : ref.expiresAt + settings.reservationTimeoutMs)
     }
   }
 
@@ -478,6 +484,7 @@ export function createDistributionEngine(deps: DistributionEngineDeps): Distribu
         if (input.pool !== undefined) ref.pool = input.pool
         if (input.requiredSkills !== undefined) ref.requiredSkills = input.requiredSkills
         if (group !== undefined) ref.group = group
+        ref.owner = instanceId
         const next: AgentRuntimeState = {
           ...view.state,
           active: view.state.active + 1,

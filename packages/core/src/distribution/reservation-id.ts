@@ -31,3 +31,8 @@ export function decodeReservationId(id: unknown): string | undefined {
 export function newGroupId(): string {
   return `grp.${randomUUID().replaceAll('-', '')}`
 }
+
+/** A new id for an engine instance, named in the reservations it makes. */
+export function newInstanceId(): string {
+  return randomUUID().slice(0, 13)
+}

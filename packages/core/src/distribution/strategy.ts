@@ -58,6 +58,11 @@ export interface ReservationRef {
   tried: string[]
   /** The offer group when the lead was offered to several agents at once. */
   group?: string
+  /**
+   * The app instance that made the reservation. It times the reservation out itself; other
+   * instances sharing the store do so only a `reservationTimeoutMs` later, should it have died.
+   */
+  owner?: string
 }
 
 /** Per-agent distribution counters. */
