@@ -239,10 +239,10 @@ export function createDistributionEngine(deps: DistributionEngineDeps): Distribu
   const lock = createKeyedLock()
   const agentLock = createKeyedLock()
   const strategyStates = new Map<string, { value: unknown; version: string | null }>()
-  // A timer's work never rejects unhandled: what fails (a closed store at shutdown) is retried by
-  // the next due time or by the next process that loads the reservation.
   /** This engine's instance, named in the reservations it makes (see `ReservationRef.owner`). */
   const instanceId = newInstanceId()
+  // A timer's work never rejects unhandled: what fails (a closed store at shutdown) is retried by
+  // the next due time or by the next process that loads the reservation.
   const timeouts = new TimeoutSchedule(now, () => void engine.processTimeouts().catch(() => undefined))
   const defaultStateKey = keys.strategyState(strategy.name, undefined)
   let loading: Promise<void> | undefined
@@ -822,7 +822,7 @@ export function createDistributionEngine(deps: DistributionEngineDeps): Distribu
         const ref = state.reservations[reservationId]
         if (!ref) return null
         if (ref.status === 'accepted') return { state, result: { ref, already: true } }
-        // A late acceptance is of a reservation already in use (see `isInUse`).
+        // A late acceptance is of a reservation already in use (see `reservationUse`).
         if (ref.expiresAt <= at && !late) return null
         return {
           state: {
