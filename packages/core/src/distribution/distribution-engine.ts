@@ -683,18 +683,6 @@ export function createDistributionEngine(deps: DistributionEngineDeps): Distribu
     const agentId = decodeReservationId(reservationId)
     if (agentId === undefined) throw closedReservation(reservationId)
     await ensureLoaded(options)
-    if (kind === 'timed_out' && deps.reservationUse) {
-      const open = roster.get(agentId)?.view.state.reservations[reservationId]
-      const use = open?.status === 'reserved' ? await deps.reservationUse(open, reservationId) : null
-      if (use === 'placed') {
-        await acceptReservation(reservationId, options, true)
-        return { status: 'handed_over' }
-      }
-      if (use === 'placing') {
-        await extendReservation(agentId, reservationId, options)
-        return { status: 'handed_over' }
-      }
-    }
     // Set while committing: another offer of the same group is still open (or already won).
     let groupStillOpen = false
     const ended = await updateState(
@@ -785,6 +773,22 @@ export function createDistributionEngine(deps: DistributionEngineDeps): Distribu
         at: iso(now()),
       })
     return { status: 'failed', error }
+  }
+
+  /**
+   * Keeps a reservation whose timeout came when its lead's owner is using it (see
+   * `reservationUse`): accepted late once its call is placed, extended while the dial is on its way.
+   * Returns false when it is to time out.
+   */
+  async function keptInUse(reservationId: string): Promise<boolean> {
+    const agentId = decodeReservationId(reservationId)
+    if (agentId === undefined || !deps.reservationUse) return false
+    await ensureLoaded()
+    const open = roster.get(agentId)?.view.state.reservations[reservationId]
+    const use = open?.status === 'reserved' ? await deps.reservationUse(open, reservationId) : null
+    if (use === 'placed') await acceptReservation(reservationId, undefined, true)
+    else if (use === 'placing') await extendReservation(agentId, reservationId)
+    return use !== null
   }
 
   /** Gives a reservation being put to use another `reservationTimeoutMs` before it times out. */
@@ -1117,6 +1121,7 @@ export function createDistributionEngine(deps: DistributionEngineDeps): Distribu
       let count = 0
       for (const id of timeouts.due()) {
         try {
+          if (await keptInUse(id)) continue
           await endUnaccepted(
             id,
             'timed_out',

@@ -319,7 +319,6 @@ export function createLeadPipeline(deps: LeadPipelineDeps): LeadPipeline {
       now: () => new Date(receivedAt),
     })
     const routing = await routingOf(lead, options.routing, deps.route)
-    const normalized = outcome('done', receivedAt)
 
     const dedupeKeys: string[] = []
     if (options.idempotencyKey !== undefined)
