@@ -313,7 +313,6 @@ export function createLeadPipeline(deps: LeadPipelineDeps): LeadPipeline {
   async function submitLead(input: unknown, options: SubmitLeadOptions = {}): Promise<SubmitLeadResult> {
     options.signal?.throwIfAborted()
     const receivedAt = now()
-    const processId = randomUUID()
     const lead = normalizeLead(input, {
       defaultCountry: deps.defaultCountry,
       now: () => new Date(receivedAt),
