@@ -1,3 +1,7 @@
 import { packageBuild } from '../../tsup.base.js'
 
-export default packageBuild({ index: 'src/index.ts', 'testing/index': 'src/testing/index.ts' })
+export default packageBuild({
+  index: 'src/index.ts',
+  provider: 'src/provider.ts',
+  'testing/index': 'src/testing/index.ts',
+})

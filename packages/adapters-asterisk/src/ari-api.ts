@@ -6,7 +6,7 @@
  * @module
  */
 import { Buffer } from 'node:buffer'
-import { LeadCallError, type LeadCallErrorCode } from '@leadcall/core'
+import { LeadCallError, type LeadCallErrorCode } from '@leadcall/core/provider'
 import type { HTTPError, TimeoutError } from 'ky'
 import { z } from 'zod'
 import {

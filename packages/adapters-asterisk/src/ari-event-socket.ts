@@ -7,7 +7,7 @@
  * @module
  */
 import { Buffer } from 'node:buffer'
-import { LeadCallError, type Logger } from '@leadcall/core'
+import { LeadCallError, type Logger } from '@leadcall/core/provider'
 import WebSocket from 'ws'
 import { type BackoffOptions, backoffDelay } from './ari-backoff.js'
 

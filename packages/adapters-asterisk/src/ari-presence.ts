@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { AgentPresenceReport } from '@leadcall/core'
+import type { AgentPresenceReport } from '@leadcall/core/provider'
 import type { EndpointTemplate } from './ari-endpoint-template.js'
 import type { AriEndpoint } from './ari-schemas.js'
 

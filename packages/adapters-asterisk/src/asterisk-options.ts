@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { type AgentPresenceReport, type Logger, validationError } from '@leadcall/core'
+import { type AgentPresenceReport, type Logger, validationError } from '@leadcall/core/provider'
 import { z } from 'zod'
 import { type EndpointTemplate, parseEndpointTemplate } from './ari-endpoint-template.js'
 

@@ -24,7 +24,7 @@ import {
   type TelephonyCapabilities,
   type TelephonyProviderV1,
   validationError,
-} from '@leadcall/core'
+} from '@leadcall/core/provider'
 import { z } from 'zod'
 import { type AriCredentials, basicAuthorization, createAriApi } from './ari-api.js'
 import { createAriEventSocket } from './ari-event-socket.js'

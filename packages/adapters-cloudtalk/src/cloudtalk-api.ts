@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { LeadCallError, type LeadCallErrorCode } from '@leadcall/core'
+import { LeadCallError, type LeadCallErrorCode } from '@leadcall/core/provider'
 import type { TimeoutError } from 'ky'
 import type { z } from 'zod'
 import type { CloudTalkRateLimiter, CloudTalkRequestPriority } from './cloudtalk-rate-limiter.js'

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { type ContactSyncResult, type Lead, LeadCallError } from '@leadcall/core'
+import { type ContactSyncResult, type Lead, LeadCallError } from '@leadcall/core/provider'
 import { type CloudTalkApi, vendorStatusOf } from './cloudtalk-api.js'
 import { digitsOf, sameNumber } from './cloudtalk-correlation.js'
 import { CloudTalkStatusEnvelopeSchema } from './cloudtalk-envelope.js'

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { CallEvent } from '@leadcall/core'
+import type { CallEvent } from '@leadcall/core/provider'
 import type { CloudTalkCdr } from './cloudtalk-schemas.js'
 import type { CloudTalkCallNotice } from './cloudtalk-webhook.js'
 import { parseCloudTalkTime } from './cloudtalk-webhook.js'

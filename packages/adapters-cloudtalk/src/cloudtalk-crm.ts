@@ -15,7 +15,7 @@ import {
   LeadCallError,
   normalizeTags,
   UNKNOWN_CONTACT,
-} from '@leadcall/core'
+} from '@leadcall/core/provider'
 import { type CloudTalkCredentials, createCloudTalkApi, vendorStatusOf } from './cloudtalk-api.js'
 import { createContacts } from './cloudtalk-contacts.js'
 import { CloudTalkStatusEnvelopeSchema } from './cloudtalk-envelope.js'

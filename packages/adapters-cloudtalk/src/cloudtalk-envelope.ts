@@ -1,4 +1,4 @@
-import { LeadCallError } from '@leadcall/core'
+import { LeadCallError } from '@leadcall/core/provider'
 import { z } from 'zod'
 
 // CloudTalk's examples send numeric ids as strings ("id": "99") and declare them as integers in

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { AgentPresenceReport } from '@leadcall/core'
+import type { AgentPresenceReport } from '@leadcall/core/provider'
 import type { CloudTalkApi } from './cloudtalk-api.js'
 import { type CloudTalkAgent, CloudTalkAgentsEnvelopeSchema } from './cloudtalk-envelope.js'
 import type { CloudTalkRateLimiter } from './cloudtalk-rate-limiter.js'

@@ -18,7 +18,7 @@ import {
   type TelephonyCapabilities,
   type TelephonyProviderV1,
   type WebhookOptions,
-} from '@leadcall/core'
+} from '@leadcall/core/provider'
 import { z } from 'zod'
 import { type CloudTalkCredentials, createCloudTalkApi, redact, vendorStatusOf } from './cloudtalk-api.js'
 import {

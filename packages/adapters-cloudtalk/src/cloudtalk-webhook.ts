@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { LeadCallError } from '@leadcall/core'
+import { LeadCallError } from '@leadcall/core/provider'
 
 /** The facts the adapter reads from a workflow request. */
 export type CloudTalkWebhookField =

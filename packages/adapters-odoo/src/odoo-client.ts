@@ -7,7 +7,7 @@
  * @internal
  * @module
  */
-import { LeadCallError } from '@leadcall/core'
+import { LeadCallError } from '@leadcall/core/provider'
 import type { TimeoutError } from 'ky'
 import { z } from 'zod'
 import { buildJsonRpcCall, type OdooFaultDetails, parseJsonRpcResponse } from './odoo-jsonrpc.js'

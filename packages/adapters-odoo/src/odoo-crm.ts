@@ -12,7 +12,7 @@ import {
   type CrmLeadResult,
   LeadCallError,
   normalizeTags,
-} from '@leadcall/core'
+} from '@leadcall/core/provider'
 import { z } from 'zod'
 import { createOdooClient, faultDetailsOf } from './odoo-client.js'
 import { findOpenDuplicate } from './odoo-duplicates.js'

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { type CrmLeadInput, LeadCallError } from '@leadcall/core'
+import { type CrmLeadInput, LeadCallError } from '@leadcall/core/provider'
 import { z } from 'zod'
 import type { OdooClient } from './odoo-client.js'
 import { fieldOf, type LeadValuesConfig } from './odoo-lead-values.js'

@@ -1,4 +1,4 @@
-import { LeadCallError, type LeadCallErrorCode } from '@leadcall/core'
+import { LeadCallError, type LeadCallErrorCode } from '@leadcall/core/provider'
 import { z } from 'zod'
 
 /**

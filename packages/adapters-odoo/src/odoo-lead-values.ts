@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { type CrmLeadInput, type LeadQuality, UNKNOWN_CONTACT } from '@leadcall/core'
+import { type CrmLeadInput, type LeadQuality, UNKNOWN_CONTACT } from '@leadcall/core/provider'
 import {
   DEFAULT_ODOO_PRIORITIES,
   type OdooCustomFieldValue,

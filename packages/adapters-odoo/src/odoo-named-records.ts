@@ -5,7 +5,7 @@
  * @internal
  * @module
  */
-import { LeadCallError } from '@leadcall/core'
+import { LeadCallError } from '@leadcall/core/provider'
 import { z } from 'zod'
 import type { OdooClient } from './odoo-client.js'
 

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { type CrmLeadInput, LeadCallError, type LeadQuality } from '@leadcall/core'
+import { type CrmLeadInput, LeadCallError, type LeadQuality } from '@leadcall/core/provider'
 import { z } from 'zod'
 
 /** An Odoo `crm.lead` priority: `'0'` Low, `'1'` Medium, `'2'` High, `'3'` Very High (strings, as Odoo stores them). */

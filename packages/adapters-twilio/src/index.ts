@@ -7,20 +7,18 @@
  * - {@link verifyTwilioSignature} and {@link computeTwilioSignature} check and compute signatures;
  * - {@link parseTwilioStatusCallback} and {@link parseTwilioWhatsAppMessage} read Twilio's webhooks.
  *
+ * The zod schemas of Twilio's REST resources (`TwilioCallSchema`, …) live in
+ * `@leadcall/twilio/schemas`: importing this entry does not load zod, ky or the rest of
+ * `@leadcall/core` (the adapter imports `@leadcall/core/provider`), and the REST client loads
+ * what it needs with its first request.
+ *
  * @packageDocumentation
  */
 
 export { TwilioApiError } from './twilio-api.js'
 export * from './twilio-provider.js'
 export { createRateLimiter, type RateLimiter } from './twilio-rate-limiter.js'
-export {
-  type TwilioCall,
-  TwilioCallSchema,
-  type TwilioCallStatus,
-  TwilioCallStatusSchema,
-  type TwilioMessage,
-  TwilioMessageSchema,
-} from './twilio-schemas.js'
+export type { TwilioCall, TwilioCallStatus, TwilioMessage } from './twilio-schemas.js'
 export {
   type ComputeTwilioSignatureInput,
   computeTwilioSignature,

@@ -3,19 +3,15 @@
  * responses validated with zod, and errors mapped to `LeadCallError` without credentials. Only
  * {@link TwilioApiError} is public.
  *
+ * ky, the zod schemas of Twilio's answers and core's PII scrubber are loaded with the first
+ * request, not with the package: importing `@leadcall/twilio` costs only its own code.
+ *
  * @module
  */
 import { Buffer } from 'node:buffer'
-import { LeadCallError, type LeadCallErrorCode, scrubPii } from '@leadcall/core'
+import { LeadCallError, type LeadCallErrorCode } from '@leadcall/core/provider'
 import type { HTTPError, TimeoutError } from 'ky'
-import type { z } from 'zod'
-import {
-  type TwilioCall,
-  TwilioCallSchema,
-  TwilioErrorBodySchema,
-  type TwilioMessage,
-  TwilioMessageSchema,
-} from './twilio-schemas.js'
+import type { TwilioCall, TwilioMessage } from './twilio-schemas.js'
 
 /** The credentials of a request, resolved when first needed. @internal */
 export interface ResolvedCredentials {
@@ -107,13 +103,20 @@ export function codeForStatus(status: number): LeadCallErrorCode {
   return 'VALIDATION_FAILED'
 }
 
-interface Operation<S extends z.ZodType> {
+/** The resources the client reads, each validated by its schema in `twilio-schemas.ts`. */
+interface Resources {
+  call: TwilioCall
+  message: TwilioMessage
+}
+
+interface Operation<R extends keyof Resources> {
   /** What the request does, for messages: `create call`, `hang up call`, … */
   name: string
   method: 'get' | 'post'
   path: string
   form?: URLSearchParams
-  schema: S
+  /** The resource the answer must be. */
+  resource: R
   /** True when an unreadable success means the action probably happened (a call was placed). */
   unknownOutcome?: boolean
 }
@@ -131,19 +134,26 @@ function loadKy(): Promise<typeof import('ky')> {
   return kyModule
 }
 
+let schemasModule: Promise<typeof import('./twilio-schemas.js')> | undefined
+/** The zod schemas of Twilio's answers, loaded on the first request for the same reason as ky. */
+function loadSchemas(): Promise<typeof import('./twilio-schemas.js')> {
+  schemasModule ??= import('./twilio-schemas.js')
+  return schemasModule
+}
+
 /** Creates the REST client. @internal */
 export function createTwilioApi(config: TwilioApiConfig): TwilioApi {
-  async function send<S extends z.ZodType>(
-    operation: Operation<S>,
+  async function send<R extends keyof Resources>(
+    operation: Operation<R>,
     signal?: AbortSignal,
-  ): Promise<z.infer<S>> {
+  ): Promise<Resources[R]> {
     signal?.throwIfAborted()
     const credentials = config.credentials()
     const secrets = config.secrets()
     const authorization = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`
     const url = `${config.baseUrl}/2010-04-01/Accounts/${credentials.accountSid}${operation.path}`
     let text: string
-    const ky = await loadKy()
+    const [ky, schemas] = await Promise.all([loadKy(), loadSchemas()])
     try {
       const response = await ky.default(url, {
         method: operation.method,
@@ -172,7 +182,7 @@ export function createTwilioApi(config: TwilioApiConfig): TwilioApi {
       })
       text = await response.text()
     } catch (error) {
-      throw await toLeadCallError(error, operation, signal, secrets, config.timeoutMs, ky)
+      throw await toLeadCallError(error, operation, signal, secrets, config.timeoutMs, ky, schemas)
     }
     let json: unknown
     try {
@@ -180,8 +190,11 @@ export function createTwilioApi(config: TwilioApiConfig): TwilioApi {
     } catch {
       json = undefined
     }
-    const parsed = operation.schema.safeParse(json)
-    if (parsed.success) return parsed.data
+    const parsed =
+      operation.resource === 'call'
+        ? schemas.TwilioCallSchema.safeParse(json)
+        : schemas.TwilioMessageSchema.safeParse(json)
+    if (parsed.success) return parsed.data as Resources[R]
     const code: LeadCallErrorCode = operation.unknownOutcome ? 'PROVIDER_TIMEOUT' : 'CALL_FAILED'
     throw new LeadCallError(code, {
       message: operation.unknownOutcome
@@ -200,24 +213,21 @@ export function createTwilioApi(config: TwilioApiConfig): TwilioApi {
           method: 'post',
           path: '/Calls.json',
           form,
-          schema: TwilioCallSchema,
+          resource: 'call',
           unknownOutcome: true,
         },
         signal,
       ),
     fetchCall: (sid, signal) =>
-      send(
-        { name: 'fetch call', method: 'get', path: `/Calls/${sid}.json`, schema: TwilioCallSchema },
-        signal,
-      ),
+      send({ name: 'fetch call', method: 'get', path: `/Calls/${sid}.json`, resource: 'call' }, signal),
     updateCall: (sid, form, signal) =>
       send(
-        { name: 'update call', method: 'post', path: `/Calls/${sid}.json`, form, schema: TwilioCallSchema },
+        { name: 'update call', method: 'post', path: `/Calls/${sid}.json`, form, resource: 'call' },
         signal,
       ),
     createMessage: (form, signal) =>
       send(
-        { name: 'send message', method: 'post', path: '/Messages.json', form, schema: TwilioMessageSchema },
+        { name: 'send message', method: 'post', path: '/Messages.json', form, resource: 'message' },
         signal,
       ),
   }
@@ -225,11 +235,12 @@ export function createTwilioApi(config: TwilioApiConfig): TwilioApi {
 
 async function toLeadCallError(
   error: unknown,
-  operation: Operation<z.ZodType>,
+  operation: Operation<keyof Resources>,
   signal: AbortSignal | undefined,
   secrets: readonly string[],
   timeoutMs: number,
   ky: { TimeoutError: typeof TimeoutError; HTTPError: typeof HTTPError },
+  schemas: typeof import('./twilio-schemas.js'),
 ): Promise<unknown> {
   // The caller's own abort: rethrow its reason untouched, as every leadcall provider does.
   if (signal?.aborted) return signal.reason
@@ -256,9 +267,10 @@ async function toLeadCallError(
     } catch {
       json = undefined
     }
-    const parsed = TwilioErrorBodySchema.safeParse(json)
+    const parsed = schemas.TwilioErrorBodySchema.safeParse(json)
     const twilioCode = parsed.success ? (parsed.data.code ?? undefined) : undefined
     // Twilio's messages quote the numbers (21211: "The 'To' number +1… is not valid"): masked.
+    const { scrubPii } = await import('@leadcall/core')
     const twilioMessage = scrubPii(
       redact((parsed.success ? parsed.data.message : undefined) ?? body.slice(0, 300) ?? '', secrets),
     )

@@ -466,6 +466,47 @@ describe('credentials and options', () => {
     expect(message).not.toContain(AUTH_TOKEN)
   })
 
+  it.each([
+    ['mode', 'campaign'],
+    ['agentRingTimeoutSec', 4],
+    ['agentRingTimeoutSec', 30.5],
+    ['machineDetection', 'yes'],
+    ['record', 'true'],
+    ['whatsappFrom', '+14155550000'],
+    ['voiceUrl', 'ftp://hooks.example.com'],
+    ['timeoutMs', 0],
+    ['retries', 11],
+    ['fetch', 'fetch'],
+    ['name', ''],
+    ['from', 'x'.repeat(201)],
+    ['authToken', 42],
+  ])('refuses %s = %j, naming the option', (field, value) => {
+    const attempt = () => twilio({ ...options, [field]: value } as never)
+    expect(attempt).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED' }))
+    expect(attempt).toThrow(new RegExp(`\\b${field}: `))
+  })
+
+  it('accepts every option at its documented values', () => {
+    const provider = twilio({
+      ...options,
+      apiKey: 'SK0123456789abcdef0123456789abcdef',
+      apiSecret: 'key-secret',
+      voiceUrl: 'https://hooks.example.com/voice',
+      whatsappUrl: 'https://hooks.example.com/whatsapp',
+      whatsappFrom: 'whatsapp:+14155550000',
+      mode: 'lead_first',
+      agentRingTimeoutSec: 600,
+      record: true,
+      recordingStatusCallbackUrl: 'http://hooks.example.com/recordings',
+      machineDetection: 'DetectMessageEnd',
+      callsPerSecond: 0.5,
+      timeoutMs: 600_000,
+      retries: 0,
+      name: 'twilio-eu',
+    })
+    expect(provider.name).toBe('twilio-eu')
+  })
+
   it('rejects calls after close, and close aborts a call in flight', async () => {
     const provider = twilio(options)
     mock.backend.hang()

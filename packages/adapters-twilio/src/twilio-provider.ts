@@ -15,11 +15,25 @@ import {
   type TelephonyCapabilities,
   type TelephonyProviderV1,
   type WebhookOptions,
-} from '@leadcall/core'
-import { z } from 'zod'
+} from '@leadcall/core/provider'
 import { createTwilioApi, type ResolvedCredentials } from './twilio-api.js'
+import {
+  boolean,
+  checkFields,
+  type Field,
+  func,
+  httpUrl,
+  type Issue,
+  invalid,
+  matching,
+  numberIn,
+  oneOf,
+  optional,
+  text,
+} from './twilio-checks.js'
 import { createRateLimiter } from './twilio-rate-limiter.js'
-import { ACCOUNT_SID, CALL_SID, type TwilioCallStatus } from './twilio-schemas.js'
+import type { TwilioCallStatus } from './twilio-schemas.js'
+import { ACCOUNT_SID, CALL_SID } from './twilio-sids.js'
 import {
   candidateUrls,
   mapAnsweredBy,
@@ -198,54 +212,51 @@ const TERMINAL: ReadonlySet<TwilioCallStatus> = new Set([
 const DEFAULT_TIMEOUT_MS = 10_000
 const MAX_INLINE_TWIML = 4000
 
-const httpUrl = z.url({ protocol: /^https?$/ })
+const WHATSAPP_FROM = /^whatsapp:\+?[0-9]{6,16}$/
+const E164 = /^\+[1-9]\d{6,14}$/
 
-const OptionsSchema = z.strictObject({
-  accountSid: z.string().min(1).optional(),
-  authToken: z.string().min(1).optional(),
-  apiKey: z.string().min(1).optional(),
-  apiSecret: z.string().min(1).optional(),
-  from: z.string().min(1).max(200),
-  statusCallbackUrl: httpUrl,
-  voiceUrl: httpUrl.optional(),
-  whatsappUrl: httpUrl.optional(),
-  whatsappFrom: z
-    .string()
-    .regex(/^whatsapp:\+?[0-9]{6,16}$/, 'Expected whatsapp:+E164')
-    .optional(),
-  mode: z.enum(['agent_first', 'lead_first']).optional(),
-  agentRingTimeoutSec: z.number().int().min(5).max(600).optional(),
-  record: z.boolean().optional(),
-  recordingStatusCallbackUrl: httpUrl.optional(),
-  machineDetection: z.union([z.boolean(), z.enum(['Enable', 'DetectMessageEnd'])]).optional(),
-  callsPerSecond: z.number().positive().max(1000).optional(),
-  timeoutMs: z.number().int().positive().max(600_000).optional(),
-  retries: z.number().int().min(0).max(10).optional(),
-  baseUrl: httpUrl.optional(),
-  fetch: z
-    .custom<typeof fetch>((value) => typeof value === 'function', 'Expected a fetch function')
-    .optional(),
-  name: z.string().min(1).max(100).optional(),
-})
-
-const DialRequestCheck = z.object({
-  attemptId: z.string().min(1).max(128),
-  processId: z.string().min(1).max(128),
-  timeoutMs: z.number().positive(),
-  agent: z.object({ id: z.string().min(1) }),
-  lead: z.object({ phone: z.string().regex(/^\+[1-9]\d{6,14}$/, 'Expected an E.164 number') }),
-})
-
-function issuesOf(error: z.ZodError): { path: string; message: string }[] {
-  return error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }))
+const OPTION_FIELDS: Readonly<Record<string, Field>> = {
+  accountSid: optional(text()),
+  authToken: optional(text()),
+  apiKey: optional(text()),
+  apiSecret: optional(text()),
+  from: { check: text(200) },
+  statusCallbackUrl: { check: httpUrl },
+  voiceUrl: optional(httpUrl),
+  whatsappUrl: optional(httpUrl),
+  whatsappFrom: optional(matching(WHATSAPP_FROM, 'Expected whatsapp:+E164')),
+  mode: optional(oneOf('agent_first', 'lead_first')),
+  agentRingTimeoutSec: optional(numberIn({ integer: true, min: 5, max: 600 })),
+  record: optional(boolean),
+  recordingStatusCallbackUrl: optional(httpUrl),
+  machineDetection: optional(oneOf(true, false, 'Enable', 'DetectMessageEnd')),
+  callsPerSecond: optional(numberIn({ above: 0, max: 1000 })),
+  timeoutMs: optional(numberIn({ integer: true, above: 0, max: 600_000 })),
+  retries: optional(numberIn({ integer: true, min: 0, max: 10 })),
+  baseUrl: optional(httpUrl),
+  fetch: optional(func),
+  name: optional(text(100)),
 }
 
-function invalid(what: string, error: z.ZodError): LeadCallError {
-  const issues = issuesOf(error)
-  return new LeadCallError('VALIDATION_FAILED', {
-    message: `Invalid ${what}: ${issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ')}`,
-    details: { issues },
-  })
+/** The parts of a dial request the adapter relies on (the pipeline builds the rest). */
+function checkDialRequest(request: DialRequest): void {
+  const issues: Issue[] = []
+  checkFields(
+    request,
+    {
+      attemptId: text(128),
+      processId: text(128),
+      timeoutMs: numberIn({ above: 0 }),
+      agent: (value) => (typeof value === 'object' && value !== null ? undefined : 'Expected an object'),
+      lead: (value) => (typeof value === 'object' && value !== null ? undefined : 'Expected an object'),
+    },
+    issues,
+  )
+  if (issues.length === 0) {
+    checkFields(request.agent, { id: text() }, issues, { at: 'agent' })
+    checkFields(request.lead, { phone: matching(E164, 'Expected an E.164 number') }, issues, { at: 'lead' })
+  }
+  if (issues.length > 0) throw invalid('Invalid dial request', issues)
 }
 
 function unsupported(capability: keyof TelephonyCapabilities, what: string): LeadCallError {
@@ -323,9 +334,10 @@ function errorResponse(error: unknown): Response {
  * @throws {LeadCallError} `VALIDATION_FAILED` for invalid options (every problem listed).
  */
 export function twilio(options: TwilioOptions): TwilioProvider {
-  const checked = OptionsSchema.safeParse(options)
-  if (!checked.success) throw invalid('Twilio options', checked.error)
-  const settings = checked.data
+  const issues: Issue[] = []
+  checkFields(options, OPTION_FIELDS, issues, { strict: true })
+  if (issues.length > 0) throw invalid('Invalid Twilio options', issues)
+  const settings = options
   const name = settings.name ?? 'twilio'
   const defaultMode: TwilioDialMode = settings.mode ?? 'agent_first'
   const agentRingSec = settings.agentRingTimeoutSec ?? 30
@@ -475,8 +487,7 @@ export function twilio(options: TwilioOptions): TwilioProvider {
     const mode = request.mode ?? defaultMode
     if (mode === 'campaign')
       throw unsupported('campaignMode', 'campaign mode (Twilio has no provider-side campaigns)')
-    const checked = DialRequestCheck.safeParse(request)
-    if (!checked.success) throw invalid('dial request', checked.error)
+    checkDialRequest(request)
     const agent = agentTarget(request)
     const lead = request.lead.phone
     const leadRingSec = clampSeconds(request.timeoutMs)

@@ -5,11 +5,7 @@
  * @module
  */
 import { z } from 'zod'
-
-/** A Call SID: `CA` and 32 hex digits. */
-export const CALL_SID = /^CA[0-9a-fA-F]{32}$/
-/** An Account SID: `AC` and 32 hex digits. */
-export const ACCOUNT_SID = /^AC[0-9a-fA-F]{32}$/
+import { CALL_SID, MESSAGE_SID } from './twilio-sids.js'
 
 /** The `status` of a Call resource (`call_enum_status`). */
 export const TwilioCallStatusSchema = z.enum([
@@ -59,7 +55,7 @@ export type TwilioCall = z.infer<typeof TwilioCallSchema>
 /** A Message resource as Twilio returns it from `POST /Messages.json` (lenient, like {@link TwilioCallSchema}). */
 export const TwilioMessageSchema = z.looseObject({
   /** The message's SID (`SM…` or `MM…`). */
-  sid: z.string().regex(/^(SM|MM)[0-9a-fA-F]{32}$/),
+  sid: z.string().regex(MESSAGE_SID),
   /** `queued`, `sending`, `sent`, `delivered`, `read` (WhatsApp), `failed`, … */
   status: z.string().nullish(),
   /** The recipient, `whatsapp:+…` for WhatsApp. */

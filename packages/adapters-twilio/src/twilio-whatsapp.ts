@@ -3,8 +3,8 @@
  *
  * @module
  */
-import { LeadCallError } from '@leadcall/core'
-import { z } from 'zod'
+import { checkFields, type Issue, invalid, matching, optional, text } from './twilio-checks.js'
+import { MESSAGE_SID } from './twilio-sids.js'
 
 /** One media attachment of an inbound message. */
 export interface TwilioWhatsAppMedia {
@@ -44,17 +44,15 @@ export interface TwilioWhatsAppMessage {
 
 const WHATSAPP_ADDRESS = /^whatsapp:(\+?[0-9A-Za-z@._-]+)$/
 
-const MessageParamsSchema = z.object({
-  MessageSid: z.string().regex(/^(SM|MM)[0-9a-fA-F]{32}$/, 'Expected SM or MM followed by 32 hex digits'),
-  From: z.string().regex(WHATSAPP_ADDRESS, 'Expected a whatsapp: address'),
-  To: z.string().regex(WHATSAPP_ADDRESS, 'Expected a whatsapp: address'),
-  Body: z.string().max(65_536).default(''),
-  NumMedia: z.coerce.number().int().min(0).max(10).default(0),
-  AccountSid: z.string().optional(),
-  MessagingServiceSid: z.string().optional(),
-  ProfileName: z.string().max(1000).optional(),
-  WaId: z.string().max(100).optional(),
-})
+const MESSAGE_FIELDS = {
+  MessageSid: matching(MESSAGE_SID, 'Expected SM or MM followed by 32 hex digits'),
+  From: matching(WHATSAPP_ADDRESS, 'Expected a whatsapp: address'),
+  To: matching(WHATSAPP_ADDRESS, 'Expected a whatsapp: address'),
+  Body: optional(text(65_536, 0)),
+  NumMedia: optional(matching(/^(?:[0-9]|10)$/, 'Expected a whole number from 0 to 10')),
+  ProfileName: optional(text(1000, 0)),
+  WaId: optional(text(100, 0)),
+}
 
 /**
  * Reads the parameters of an inbound WhatsApp message webhook (form-encoded, like SMS): the
@@ -68,18 +66,21 @@ const MessageParamsSchema = z.object({
 export function parseTwilioWhatsAppMessage(params: URLSearchParams): TwilioWhatsAppMessage {
   const record: Record<string, string> = {}
   for (const [name, value] of params) if (!(name in record)) record[name] = value
-  const parsed = MessageParamsSchema.safeParse(record)
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((issue) => ({
-      path: issue.path.join('.'),
-      message: issue.message,
-    }))
-    throw new LeadCallError('VALIDATION_FAILED', {
-      message: `Not a Twilio WhatsApp message: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
-      details: { issues },
-    })
+  const issues: Issue[] = []
+  checkFields(record, MESSAGE_FIELDS, issues)
+  if (issues.length > 0) throw invalid('Not a Twilio WhatsApp message', issues)
+  // Checked above: the three are present and well formed.
+  const data = {
+    MessageSid: record.MessageSid as string,
+    From: record.From as string,
+    To: record.To as string,
+    Body: record.Body ?? '',
+    NumMedia: Number(record.NumMedia ?? 0),
+    AccountSid: record.AccountSid,
+    MessagingServiceSid: record.MessagingServiceSid,
+    ProfileName: record.ProfileName,
+    WaId: record.WaId,
   }
-  const data = parsed.data
   const media: TwilioWhatsAppMedia[] = []
   for (let index = 0; index < data.NumMedia; index++) {
     const url = record[`MediaUrl${index}`]

@@ -3,6 +3,8 @@ import { MAX_FULL_NAME_LENGTH, MAX_NAME_PART_LENGTH } from './name.js'
 import { E164Schema } from './phone.js'
 import { TimeZoneSchema } from './timezone.js'
 
+export { normalizeTags } from './tags.js'
+
 /** How soon a lead should be called; `urgent` leads are dialled before every other. */
 export const PrioritySchema = z.enum(['urgent', 'high', 'normal', 'low'])
 /** How soon a lead should be called, see {@link PrioritySchema}. */
@@ -44,21 +46,6 @@ export const MAX_TAG_LENGTH = 100
 
 /** Zod schema of one tag: trimmed, 1 to {@link MAX_TAG_LENGTH} characters. */
 export const TagSchema = z.string().trim().min(1).max(MAX_TAG_LENGTH)
-
-/**
- * Trims tags, drops empty ones and duplicates (exact match, first one wins). A string is read as a
- * comma-separated list (`'vip, facebook'`).
- */
-export function normalizeTags(tags: string | readonly string[] | null | undefined): string[] {
-  if (tags === null || tags === undefined) return []
-  const list = typeof tags === 'string' ? tags.split(',') : tags
-  const seen = new Set<string>()
-  for (const tag of list) {
-    const clean = tag.trim()
-    if (clean !== '') seen.add(clean)
-  }
-  return [...seen]
-}
 
 /** Zod schema of what the lead agreed to be contacted by, and when that was recorded. */
 export const ConsentSchema = z.object({

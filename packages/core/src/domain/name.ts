@@ -1,19 +1,12 @@
 import { z } from 'zod'
+import { UNKNOWN_CONTACT } from './unknown-contact.js'
+
+export { UNKNOWN_CONTACT }
 
 /** The longest full name kept; longer names are cut (at a character boundary). */
 export const MAX_FULL_NAME_LENGTH = 300
 /** The longest first or last name kept; longer ones are cut (at a character boundary). */
 export const MAX_NAME_PART_LENGTH = 200
-
-/** The name given to leads that arrive without any name, as the system leadcall replaces did. */
-export const UNKNOWN_CONTACT = {
-  /** `Unknown Contact`. */
-  fullName: 'Unknown Contact',
-  /** `Unknown`. */
-  firstName: 'Unknown',
-  /** `Contact`. */
-  lastName: 'Contact',
-} as const
 
 /** Zod schema of the parts of a name as they arrive; any of them may be missing. */
 export const NameInputSchema = z.object({
