@@ -3,8 +3,9 @@
  * responses validated with zod, and errors mapped to `LeadCallError` without credentials. Only
  * {@link TwilioApiError} is public.
  *
- * ky, the zod schemas of Twilio's answers and core's PII scrubber are loaded with the first
- * request, not with the package: importing `@leadcall/twilio` costs only its own code.
+ * ky and the zod schemas of Twilio's answers are loaded with the first request, core's PII
+ * scrubber with the first refusal, not with the package: importing `@leadcall/twilio` costs only
+ * its own code.
  *
  * @module
  */

@@ -8,13 +8,7 @@
  *
  * @module
  */
-import { LeadCallError } from '@leadcall/core/provider'
-
-/** One problem: where (`agent.id`, empty for the whole value) and what is wrong. @internal */
-export interface Issue {
-  path: string
-  message: string
-}
+import type { ValidationIssue } from '@leadcall/core/provider'
 
 /** A check of one value: the problem, or `undefined` when the value is fine. @internal */
 export type Check = (value: unknown) => string | undefined
@@ -91,13 +85,14 @@ export const optional = (check: Check): Field => ({ check, optional: true })
 
 /**
  * Checks an object's fields; with `strict`, a key not in `fields` is a problem too (a typo in an
- * option is reported, not ignored). Issues are appended to `issues`, paths prefixed by `at`.
+ * option is reported, not ignored). Issues are appended to `issues`, paths prefixed by `at`; turn
+ * them into the error with `validationError` of `@leadcall/core/provider`.
  * @internal
  */
 export function checkFields(
   value: unknown,
   fields: Readonly<Record<string, Check | Field>>,
-  issues: Issue[],
+  issues: ValidationIssue[],
   { strict = false, at = '' }: { strict?: boolean; at?: string } = {},
 ): void {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
@@ -119,12 +114,4 @@ export function checkFields(
   if (!strict) return
   for (const name of Object.keys(record))
     if (!Object.hasOwn(fields, name)) issues.push({ path: `${prefix}${name}`, message: 'Unrecognized key' })
-}
-
-/** The `VALIDATION_FAILED` error listing `issues` (their paths and messages, never the values). @internal */
-export function invalid(what: string, issues: readonly Issue[]): LeadCallError {
-  return new LeadCallError('VALIDATION_FAILED', {
-    message: `${what}: ${issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ')}`,
-    details: { issues },
-  })
 }

@@ -14,6 +14,8 @@ import {
   type ProviderCallOptions,
   type TelephonyCapabilities,
   type TelephonyProviderV1,
+  type ValidationIssue,
+  validationError,
   type WebhookOptions,
 } from '@leadcall/core/provider'
 import { createTwilioApi, type ResolvedCredentials } from './twilio-api.js'
@@ -23,8 +25,6 @@ import {
   type Field,
   func,
   httpUrl,
-  type Issue,
-  invalid,
   matching,
   numberIn,
   oneOf,
@@ -240,7 +240,7 @@ const OPTION_FIELDS: Readonly<Record<string, Field>> = {
 
 /** The parts of a dial request the adapter relies on (the pipeline builds the rest). */
 function checkDialRequest(request: DialRequest): void {
-  const issues: Issue[] = []
+  const issues: ValidationIssue[] = []
   checkFields(
     request,
     {
@@ -256,7 +256,7 @@ function checkDialRequest(request: DialRequest): void {
     checkFields(request.agent, { id: text() }, issues, { at: 'agent' })
     checkFields(request.lead, { phone: matching(E164, 'Expected an E.164 number') }, issues, { at: 'lead' })
   }
-  if (issues.length > 0) throw invalid('Invalid dial request', issues)
+  if (issues.length > 0) throw validationError('dial request', issues)
 }
 
 function unsupported(capability: keyof TelephonyCapabilities, what: string): LeadCallError {
@@ -334,9 +334,9 @@ function errorResponse(error: unknown): Response {
  * @throws {LeadCallError} `VALIDATION_FAILED` for invalid options (every problem listed).
  */
 export function twilio(options: TwilioOptions): TwilioProvider {
-  const issues: Issue[] = []
+  const issues: ValidationIssue[] = []
   checkFields(options, OPTION_FIELDS, issues, { strict: true })
-  if (issues.length > 0) throw invalid('Invalid Twilio options', issues)
+  if (issues.length > 0) throw validationError('Twilio options', issues)
   const settings = options
   const name = settings.name ?? 'twilio'
   const defaultMode: TwilioDialMode = settings.mode ?? 'agent_first'

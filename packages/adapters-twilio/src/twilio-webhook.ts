@@ -4,8 +4,15 @@
  *
  * @module
  */
-import { type AnsweredBy, type CallEvent, type CallMode, LeadCallError } from '@leadcall/core/provider'
-import { checkFields, type Issue, invalid, optional, text } from './twilio-checks.js'
+import {
+  type AnsweredBy,
+  type CallEvent,
+  type CallMode,
+  LeadCallError,
+  type ValidationIssue,
+  validationError,
+} from '@leadcall/core/provider'
+import { checkFields, optional, text } from './twilio-checks.js'
 import { CALL_SID } from './twilio-sids.js'
 import { verifyTwilioSignature } from './twilio-signature.js'
 
@@ -242,8 +249,8 @@ export function parseTwilioStatusCallback(
   event.raw = Object.fromEntries(params)
 
   // The rest is built from checked parts; these come from the caller and the URL's query.
-  const issues: Issue[] = []
+  const issues: ValidationIssue[] = []
   checkFields(event, EVENT_FIELDS, issues)
-  if (issues.length > 0) throw invalid('The Twilio status callback does not make a valid call event', issues)
+  if (issues.length > 0) throw validationError('Twilio status callback', issues)
   return [event]
 }

@@ -3,7 +3,8 @@
  *
  * @module
  */
-import { checkFields, type Issue, invalid, matching, optional, text } from './twilio-checks.js'
+import { type ValidationIssue, validationError } from '@leadcall/core/provider'
+import { checkFields, matching, optional, text } from './twilio-checks.js'
 import { MESSAGE_SID } from './twilio-sids.js'
 
 /** One media attachment of an inbound message. */
@@ -66,9 +67,9 @@ const MESSAGE_FIELDS = {
 export function parseTwilioWhatsAppMessage(params: URLSearchParams): TwilioWhatsAppMessage {
   const record: Record<string, string> = {}
   for (const [name, value] of params) if (!(name in record)) record[name] = value
-  const issues: Issue[] = []
+  const issues: ValidationIssue[] = []
   checkFields(record, MESSAGE_FIELDS, issues)
-  if (issues.length > 0) throw invalid('Not a Twilio WhatsApp message', issues)
+  if (issues.length > 0) throw validationError('Twilio WhatsApp message', issues)
   // Checked above: the three are present and well formed.
   const data = {
     MessageSid: record.MessageSid as string,

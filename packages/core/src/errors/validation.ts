@@ -19,10 +19,11 @@ export function toValidationIssues(error: z.ZodError): ValidationIssue[] {
 
 /**
  * A `VALIDATION_FAILED` error listing every problem at once, readably:
- * `Invalid lead: phone: Required; email: Invalid email`.
+ * `Invalid lead: phone: Required; email: Invalid email`. The problems come from a zod error or,
+ * for checks written without zod, as a list of issues.
  */
-export function validationError(what: string, error: z.ZodError): LeadCallError {
-  const issues = toValidationIssues(error)
+export function validationError(what: string, error: z.ZodError | readonly ValidationIssue[]): LeadCallError {
+  const issues = Array.isArray(error) ? [...error] : toValidationIssues(error as z.ZodError)
   const text = issues
     .map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message))
     .join('; ')
