@@ -18,9 +18,10 @@
  *
  * The medians are reported, `@leadcall/twilio`'s with the `twilio` library's as `baseline` and
  * their `ratio` (target ≤ 0.1). The OS file cache is warm (the warm-up run): this is Node's cold
- * start, not the disk's. An adapter's import includes `@leadcall/core`'s (its peer, which an app
- * loads anyway), so each target is also measured in a process that imported `@leadcall/core`
- * before the clock started (`…-beyond-core`: the adapter's own cost, and the `twilio` library's
+ * start, not the disk's. An adapter imports only core's spec entry (`@leadcall/core/provider`), but
+ * an app also imports `@leadcall/core` itself to build the pipeline, so each target is also
+ * measured in a process that imported `@leadcall/core` before the clock started
+ * (`…-beyond-core`: the adapter's own cost, and the `twilio` library's
  * in the same situation; that process runs with `--expose-gc` and collects the garbage core's import
  * left before the clock starts — without it, the major collection it triggers, 10–20 ms on this
  * kind of machine, lands on whatever is imported next). `@leadcall/core`'s import alone is reported
