@@ -171,6 +171,18 @@ describe('dial: the create-call request', () => {
     })
     await expect(provider.dial(dial({ agent: noPhone }))).rejects.toMatchObject({ code: 'VALIDATION_FAILED' })
     await expect(provider.dial(dial({ attemptId: '' }))).rejects.toMatchObject({ code: 'VALIDATION_FAILED' })
+    const both = dial({ attemptId: '' })
+    await expect(
+      provider.dial({ ...both, lead: { ...both.lead, phone: '0034600111077' } }),
+    ).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+      details: {
+        issues: [
+          { path: 'attemptId', message: expect.any(String) },
+          { path: 'lead.phone', message: 'Expected an E.164 number' },
+        ],
+      },
+    })
     await expect(provider.dial(dial({ mode: 'campaign' }))).rejects.toMatchObject({
       code: 'VALIDATION_FAILED',
       details: { capability: 'campaignMode' },

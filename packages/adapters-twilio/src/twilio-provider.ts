@@ -243,16 +243,11 @@ function checkDialRequest(request: DialRequest): void {
   const issues: ValidationIssue[] = []
   checkFields(
     request,
-    {
-      attemptId: text(128),
-      processId: text(128),
-      timeoutMs: numberIn({ above: 0 }),
-      agent: (value) => (typeof value === 'object' && value !== null ? undefined : 'Expected an object'),
-      lead: (value) => (typeof value === 'object' && value !== null ? undefined : 'Expected an object'),
-    },
+    { attemptId: text(128), processId: text(128), timeoutMs: numberIn({ above: 0 }) },
     issues,
   )
-  if (issues.length === 0) {
+  if (typeof request === 'object' && request !== null) {
+    // A missing or non-object agent or lead is reported as "Expected an object" at its path.
     checkFields(request.agent, { id: text() }, issues, { at: 'agent' })
     checkFields(request.lead, { phone: matching(E164, 'Expected an E.164 number') }, issues, { at: 'lead' })
   }
